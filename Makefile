@@ -1,0 +1,40 @@
+# Keyou: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+export KEYOU_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test bench lint format install clean
+
+$(BIN)/keyou: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/keyou
+
+install: $(BIN)/keyou
+
+run: install
+	$(BIN)/keyou migrate --noinput
+	$(BIN)/keyou demo --once
+	$(BIN)/keyou bootstrap
+	$(BIN)/keyou serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/ingest.py --messages 20000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache build *.egg-info

@@ -1,0 +1,187 @@
+"""Customers: accounts, contacts, tags and the timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Lifecycle(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnedModel(models.Model):
+    """Customer data: every row has an owner user and a team, from day one."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    team = models.ForeignKey(
+        "people.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Account(OwnedModel):
+    """A customer company, or a person writing from free mail."""
+
+    name = models.CharField(_("name"), max_length=255)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
+    )
+    is_person = models.BooleanField(_("person (free mail)"), default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="accounts")
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("account")
+        indexes = [
+            # Owner/team scoped lists sorted by last contact.
+            models.Index(fields=["owner", "last_inbound_at"], name="account_owner_inbound"),
+            models.Index(fields=["team", "last_inbound_at"], name="account_team_inbound"),
+            models.Index(fields=["name"], name="account_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountDomain(models.Model):
+    """A registrable company domain owned by exactly one account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Contact(OwnedModel):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    phones = models.JSONField(_("phones (E.164)"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("contact")
+
+    def __str__(self) -> str:
+        return self.name or (self.primary_email or f"#{self.pk}")
+
+    @property
+    def primary_email(self) -> str:
+        first = self.emails.order_by("-is_primary", "id").first()
+        return first.email if first else ""
+
+
+class ContactEmail(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.CharField(_("email"), max_length=320, unique=True)  # normalized
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ActivityKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    NOTE = "note", _("Note")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+
+
+class Activity(OwnedModel):
+    """One entry on an account's timeline."""
+
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="activities")
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="activities")
+    occurred_at = models.DateTimeField(db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        "mail.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+    thread = models.ForeignKey(
+        "mail.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            # An email is filed once per account, however many mailboxes hold it.
+            models.UniqueConstraint(
+                fields=["account", "message"], name="activity_once_per_account_message"
+            ),
+        ]
+        indexes = [
+            # The account timeline, newest first.
+            models.Index(fields=["account", "-occurred_at"], name="activity_timeline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_at:%Y-%m-%d}"
+
+
+class Note(OwnedModel):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("note")
+
+    def __str__(self) -> str:
+        return self.body[:40]

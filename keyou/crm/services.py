@@ -1,0 +1,194 @@
+"""Changes to customer data: notes, logged calls and meetings, fields, tags, re-filing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from keyou.crm.activities import interaction_activity, link_contacts, note_activity
+from keyou.crm.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    ContactEmail,
+    Lifecycle,
+    Note,
+    Tag,
+)
+from keyou.mail.parse import normalize_email
+from keyou.people.access import SYSTEM, Actor
+from keyou.search.services import (
+    search_index_accounts,
+    search_index_contacts,
+    search_index_messages,
+)
+
+
+class InvalidChange(ValueError):
+    """A change the user asked for that cannot be made; the message says why."""
+
+
+def _actor_id(actor: Actor) -> int | None:
+    return None if actor is SYSTEM else actor.pk
+
+
+def _contacts_of(account: Account, contact_ids: Iterable[int]) -> list[Contact]:
+    ids = set(contact_ids)
+    contacts = list(Contact.objects.filter(account=account, pk__in=ids))
+    if len(contacts) != len(ids):
+        raise InvalidChange("a chosen contact does not belong to this account")
+    return contacts
+
+
+@transaction.atomic
+def note_add(*, actor: Actor, account: Account, body: str) -> Note:
+    """Add a note to ACCOUNT's timeline."""
+    body = body.strip()
+    if not body:
+        raise InvalidChange("a note cannot be empty")
+    if len(body) > 20_000:
+        raise InvalidChange("a note can hold at most 20,000 characters")
+    note = Note.objects.create(
+        account=account,
+        author_id=_actor_id(actor),
+        body=body,
+        owner_id=account.owner_id,
+        team_id=account.team_id,
+    )
+    note_activity(note=note, actor_id=_actor_id(actor)).save()
+    return note
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    actor: Actor,
+    account: Account,
+    kind: str,
+    occurred_at: datetime,
+    summary: str,
+    outcome: str = "",
+    next_step: str = "",
+    duration_minutes: int | None = None,
+    contact_ids: Iterable[int] = (),
+) -> Activity:
+    """Log a call or meeting with ACCOUNT (and some of its contacts) on its timeline."""
+    if kind not in (ActivityKind.CALL, ActivityKind.MEETING):
+        raise InvalidChange("only calls and meetings can be logged")
+    if timezone.is_naive(occurred_at):
+        raise InvalidChange("the time needs a time zone")
+    if not summary.strip():
+        raise InvalidChange("say what was discussed")
+    contacts = _contacts_of(account, contact_ids)
+    activity = interaction_activity(
+        kind=ActivityKind(kind),
+        account=account,
+        occurred_at=occurred_at,
+        actor_id=_actor_id(actor),
+        summary=summary.strip()[:5000],
+        outcome=outcome.strip()[:2000],
+        next_step=next_step.strip()[:2000],
+        duration_minutes=duration_minutes,
+    )
+    activity.save()
+    link_contacts(activity, contacts)
+    return activity
+
+
+EDITABLE_ACCOUNT_FIELDS = ("name", "country", "source", "lifecycle")
+
+
+@transaction.atomic
+def account_update(*, actor: Actor, account: Account, **changes: str) -> Account:
+    """Change ACCOUNT's editable fields (name, country, source, lifecycle)."""
+    unknown = set(changes) - set(EDITABLE_ACCOUNT_FIELDS)
+    if unknown:
+        raise InvalidChange(f"cannot change {', '.join(sorted(unknown))}")
+    if "name" in changes and not changes["name"].strip():
+        raise InvalidChange("an account needs a name")
+    if "lifecycle" in changes and changes["lifecycle"] not in Lifecycle.values:
+        raise InvalidChange(f"lifecycle must be one of {', '.join(Lifecycle.values)}")
+    if "country" in changes:
+        country = changes["country"].strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise InvalidChange("country is a two-letter code such as CN or DE")
+        changes["country"] = country
+    for field, value in changes.items():
+        setattr(account, field, value.strip() if isinstance(value, str) else value)
+    account.save(update_fields=[*changes, "updated_at"])
+    search_index_accounts([account.pk])
+    return account
+
+
+def account_tag_add(*, actor: Actor, account: Account, name: str) -> Tag:
+    """Tag ACCOUNT with NAME (the tag is created on first use)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidChange("a tag needs a name")
+    if len(name) > 80:
+        raise InvalidChange("a tag name can hold at most 80 characters")
+    tag, _ = Tag.objects.get_or_create(name=name)
+    account.tags.add(tag)
+    return tag
+
+
+def account_tag_remove(*, actor: Actor, account: Account, name: str) -> None:
+    """Remove the tag NAME from ACCOUNT (nothing happens if it is not there)."""
+    account.tags.remove(*Tag.objects.filter(name=name))
+
+
+@transaction.atomic
+def contact_add(
+    *, actor: Actor, account: Account, name: str, email: str = "", title: str = ""
+) -> Contact:
+    """Add a contact to ACCOUNT, optionally with an email address."""
+    address = normalize_email(email) if email else ""
+    if email and not address:
+        raise InvalidChange(f"{email!r} is not an email address")
+    if address and ContactEmail.objects.filter(email=address).exists():
+        raise InvalidChange(f"{address} already belongs to a contact")
+    contact = Contact.objects.create(
+        account=account,
+        name=name.strip()[:255],
+        title=title.strip()[:255],
+        owner_id=account.owner_id,
+        team_id=account.team_id,
+    )
+    if address:
+        ContactEmail.objects.create(contact=contact, email=address, is_primary=True)
+    search_index_contacts([contact.pk])
+    search_index_accounts([account.pk])
+    return contact
+
+
+@transaction.atomic
+def message_refile(
+    *, actor: Actor, message_id: int, from_account: Account, to_account: Account
+) -> Activity:
+    """Move a message's timeline entry from FROM_ACCOUNT to TO_ACCOUNT (matching was wrong)."""
+    if from_account.pk == to_account.pk:
+        raise InvalidChange("choose a different account")
+    entry = (
+        Activity.objects.select_for_update()
+        .filter(account=from_account, message_id=message_id, kind=ActivityKind.EMAIL)
+        .first()
+    )
+    if entry is None:
+        raise InvalidChange("this message is not filed to that account")
+    existing = Activity.objects.filter(account=to_account, message_id=message_id).first()
+    if existing is not None:
+        entry.delete()
+        search_index_messages([message_id])
+        return existing
+    entry.account = to_account
+    entry.owner_id = to_account.owner_id
+    entry.team_id = to_account.team_id
+    entry.data = {**entry.data, "refiled_from": from_account.pk, "refiled_by": _actor_id(actor)}
+    entry.save(update_fields=["account", "owner", "team", "data"])
+    entry.contacts.clear()
+    search_index_messages([message_id])
+    return entry

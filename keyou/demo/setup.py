@@ -1,0 +1,76 @@
+"""Build the demo organisation through the real services and the real import path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+
+from keyou.crm.models import Account
+from keyou.mail.ingest import mail_ingest
+from keyou.mail.services import mailbox_add, mailbox_get
+from keyou.mail.sources import iter_mbox
+from keyou.people.models import Organization, Team
+from keyou.people.services import organization_set, team_ensure, user_add
+
+DEMO_PASSWORD = "keyou-demo"  # demo data only; printed on the console by `make run`
+DEMO_MARK = "demo"
+
+
+def demo_loaded() -> bool:
+    """Return True when the demo organisation has been built before."""
+    return Organization.get().name.endswith("(demo)") and Account.objects.exists()
+
+
+def demo_build(*, work_dir: Path, messages: int, seed: int, once: bool = False) -> dict | None:
+    """Create the demo company and import its generated mail; None if ONCE and done before."""
+    from keyou.demo.mailgen import generate
+
+    if once and demo_loaded():
+        return None
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    manifest = generate(work_dir, messages=messages, seed=seed)
+    with transaction.atomic():
+        organization_set(
+            name=f"{manifest.company} (demo)",
+            domains=manifest.own_domains,
+            time_zone=manifest.timezone,
+        )
+        company = team_ensure(name=manifest.company)
+        for team in sorted({u.team for u in manifest.users}):
+            team_ensure(name=team, parent=company.name)
+        for gen in manifest.users:
+            first, _, last = gen.name.partition(" ")
+            user_add(
+                username=gen.username,
+                email=gen.email,
+                team=gen.team,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+            )
+        for box in manifest.mailboxes:
+            mailbox_add(address=box.address, kind=box.kind, owner=box.owner or None)
+        # The first member of each team leads it.
+        for team in Team.objects.exclude(pk=company.pk):
+            lead = team.members.order_by("pk").first()
+            if lead and team.manager_id is None:
+                team.manager = lead
+                team.save(update_fields=["manager"])
+    totals = {"read": 0, "new": 0, "duplicates": 0, "flagged": 0}
+    for address, path in sorted(manifest.files.items()):
+        mailbox = mailbox_get(address)
+        stats = mail_ingest(mailbox=mailbox, items=iter_mbox(Path(path)))
+        for key in totals:
+            totals[key] += getattr(stats, key)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return {
+        "loaded": True,
+        "messages": totals["new"],
+        "copies": totals["read"],
+        "accounts": Account.objects.count(),
+        "logins": [u.username for u in manifest.users],
+        "password": DEMO_PASSWORD,
+    }

@@ -1,0 +1,86 @@
+"""Reads of mail, scoped to what the actor may see.
+
+A message is visible to whoever may see an account it is filed to, to the
+owners of a mailbox it sits in, and to the team of a shared mailbox it sits in.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from keyou.crm.models import Activity
+from keyou.crm.selectors import NotFound, accounts_visible_to
+from keyou.mail.models import Attachment, MailboxCopy, MailboxKind, Message, Thread
+from keyou.people.access import Actor, sees_everything
+
+
+def messages_visible_to(actor: Actor) -> QuerySet[Message]:
+    """Return the messages ACTOR may see."""
+    if sees_everything(actor):
+        return Message.objects.all()
+    if not getattr(actor, "is_authenticated", False):
+        return Message.objects.none()
+    filed = Activity.objects.filter(
+        message_id=OuterRef("pk"), account__in=accounts_visible_to(actor).values("pk")
+    )
+    mailbox = Q(mailbox__owners=actor)
+    if actor.team_id:
+        mailbox |= Q(mailbox__kind=MailboxKind.SHARED, mailbox__team_id=actor.team_id)
+    held = MailboxCopy.objects.filter(mailbox, message_id=OuterRef("pk"))
+    return Message.objects.filter(Exists(filed) | Exists(held))
+
+
+def threads_visible_to(actor: Actor) -> QuerySet[Thread]:
+    """Return the threads with at least one message ACTOR may see."""
+    if sees_everything(actor):
+        return Thread.objects.all()
+    return Thread.objects.filter(
+        Exists(messages_visible_to(actor).filter(thread_id=OuterRef("pk")))
+    )
+
+
+def message_get_for(actor: Actor, message_id: int) -> Message:
+    """Return message MESSAGE_ID if ACTOR may see it, else raise NotFound."""
+    message = messages_visible_to(actor).filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(f"message {message_id!r} not found")
+    return message
+
+
+def thread_get_for(actor: Actor, thread_id: int) -> Thread:
+    """Return thread THREAD_ID if ACTOR may see any of it, else raise NotFound."""
+    thread = threads_visible_to(actor).filter(pk=thread_id).first()
+    if thread is None:
+        raise NotFound(f"thread {thread_id!r} not found")
+    return thread
+
+
+def thread_messages(actor: Actor, thread: Thread) -> QuerySet[Message]:
+    """Return the messages of THREAD that ACTOR may see, oldest first, with their parts."""
+    return (
+        messages_visible_to(actor)
+        .filter(thread=thread)
+        .prefetch_related("addresses", "attachments", "copies__mailbox", "activities__account")
+        .order_by("sent_at", "id")
+    )
+
+
+def attachment_get_for(actor: Actor, attachment_id: int) -> Attachment:
+    """Return attachment ATTACHMENT_ID if ACTOR may see its message, else raise NotFound."""
+    attachment = (
+        Attachment.objects.filter(
+            pk=attachment_id, message__in=messages_visible_to(actor).values("pk")
+        )
+        .select_related("message")
+        .first()
+    )
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id!r} not found")
+    return attachment
+
+
+def problem_messages(actor: Actor) -> QuerySet[Message]:
+    """Return flagged messages, newest first: an admin's list (others see none)."""
+    if not sees_everything(actor):
+        return Message.objects.none()
+    return Message.objects.filter(is_flagged=True).order_by("-created_at", "-id")

@@ -1,0 +1,80 @@
+"""Changes to the organisation, teams and users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+
+from keyou.mail.domains import registrable_domain
+from keyou.people.models import Organization, Team, User
+
+
+class InvalidInput(ValueError):
+    """Input a user can fix; the message says how."""
+
+
+def organization_set(
+    *, name: str | None = None, domains: Iterable[str] | None = None, time_zone: str | None = None
+) -> Organization:
+    """Update the organisation's name, own domains and default time zone."""
+    org = Organization.get()
+    if name is not None:
+        org.name = name.strip()
+    if domains is not None:
+        cleaned = []
+        for raw in domains:
+            domain = registrable_domain(raw.strip())
+            if not domain:
+                raise InvalidInput(f"{raw!r} is not a company domain")
+            cleaned.append(domain)
+        org.own_domains = sorted(set(cleaned))
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"unknown time zone {time_zone!r}") from None
+        org.time_zone = time_zone
+    org.save()
+    return org
+
+
+def team_ensure(*, name: str, parent: str | None = None) -> Team:
+    """Return the team NAME, creating it (under PARENT) when missing."""
+    parent_team = team_ensure(name=parent) if parent else None
+    team, created = Team.objects.get_or_create(name=name.strip(), defaults={"parent": parent_team})
+    if not created and parent_team and team.parent_id != parent_team.pk:
+        team.parent = parent_team
+        team.save(update_fields=["parent"])
+    return team
+
+
+@transaction.atomic
+def user_add(
+    *,
+    username: str,
+    email: str,
+    team: str | None = None,
+    admin: bool = False,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create the user USERNAME (or update their email, team and admin flag)."""
+    if not username.strip():
+        raise InvalidInput("a username is required")
+    team_obj = team_ensure(name=team) if team else None
+    user, _created = User.objects.get_or_create(username=username.strip())
+    user.email = email.strip()
+    user.team = team_obj
+    user.first_name = first_name or user.first_name
+    user.last_name = last_name or user.last_name
+    if admin:
+        user.is_superuser = user.is_staff = True
+    if password:
+        user.set_password(password)
+    elif not user.has_usable_password() or _created:
+        user.set_unusable_password()
+    user.save()
+    return user

@@ -1,0 +1,165 @@
+"""Keyou settings: everything comes from environment variables and one data dir."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from keyou.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("KEYOU_DATA_DIR", "var")).expanduser().resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    key = env_secret("KEYOU_SECRET_KEY")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # Generated once per installation; the file is the installation's identity.
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("KEYOU_DEBUG", False)
+ALLOWED_HOSTS = env_list("KEYOU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "huey.contrib.djhuey",
+    "django_htmx",
+    "keyou.people",
+    "keyou.crm",
+    "keyou.mail",
+    "keyou.search",
+    "keyou.web",
+    "keyou.api",
+    # django-ninja: its templates and static Swagger UI, so /api/v1/docs needs no CDN.
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "keyou.web.middleware.UserPreferencesMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "keyou.urls"
+WSGI_APPLICATION = "keyou.wsgi.application"
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    if url:
+        return dj_database_url.parse(url, conn_max_age=env_int("KEYOU_DB_CONN_MAX_AGE", 60))
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "keyou.sqlite3",
+        "OPTIONS": {
+            # WAL lets the web process read while the worker writes; IMMEDIATE
+            # transactions avoid "database is locked" upgrades mid-transaction.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=10000;PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = env_str("KEYOU_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the app dirs; this stays empty
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Static files are served from the installed apps directly: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+# Where raw messages and attachments live, content-addressed by sha256.
+KEYOU_BLOB_DIR = DATA_DIR / "blobs"
+KEYOU_IMPORT_BATCH = env_int("KEYOU_IMPORT_BATCH", 200)
+# Parser processes used by import and sync (0: parse in the importing process).
+KEYOU_IMPORT_WORKERS = env_int("KEYOU_IMPORT_WORKERS", min(4, os.cpu_count() or 1))
+
+# Background work: SqliteHuey in the data dir by default (the consumer runs
+# inside `keyou serve`); with KEYOU_REDIS_URL, RedisHuey so several
+# `keyou worker` processes on several machines share one queue.
+KEYOU_REDIS_URL = env_str("KEYOU_REDIS_URL")
+HUEY = {
+    "name": "keyou",
+    "immediate": env_bool("KEYOU_TASKS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": env_int("KEYOU_WORKER_THREADS", 2), "worker_type": "thread"},
+}
+if KEYOU_REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": KEYOU_REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"keyou": {"handlers": ["console"], "level": env_str("KEYOU_LOG_LEVEL", "INFO")}},
+}

@@ -1,0 +1,33 @@
+"""Web app URLs."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from keyou.web.views import accounts, contacts, home, mail, me, search
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", home.home, name="home"),
+    path("me/", me.preferences, name="preferences"),
+    # Customers
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/notes/", accounts.note_create, name="note_create"),
+    path("accounts/<int:pk>/log/", accounts.interaction_create, name="interaction_create"),
+    path("accounts/<int:pk>/tags/", accounts.tag_add, name="tag_add"),
+    path("accounts/<int:pk>/tags/remove/", accounts.tag_remove, name="tag_remove"),
+    path("accounts/<int:pk>/contacts/", accounts.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
+    # Mail
+    path("threads/<int:pk>/", mail.thread_detail, name="thread_detail"),
+    path("messages/<int:pk>/body/", mail.message_body, name="message_body"),
+    path("messages/<int:pk>/raw/", mail.message_raw, name="message_raw"),
+    path("messages/<int:pk>/refile/", mail.message_refile, name="message_refile"),
+    path("messages/<int:pk>/cid/<path:cid>", mail.message_cid, name="message_cid"),
+    path("attachments/<int:pk>/", mail.attachment_download, name="attachment_download"),
+    path("problems/", mail.problem_list, name="problem_list"),
+    # Search
+    path("search/", search.search, name="search"),
+]
