@@ -25,3 +25,45 @@ def corpora_dir() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+
+
+def _unavailable(reason: str) -> None:
+    """Skip with REASON, or fail under KEYOU_TEST_STRICT=1 (CI must run every test)."""
+    if os.environ.get("KEYOU_TEST_STRICT") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def dovecot():
+    """A private Dovecot IMAP server on 127.0.0.1 (plaintext auth on loopback only)."""
+    import shutil
+    import tempfile
+
+    from tests.mailservers import Dovecot, dovecot_available
+
+    if not dovecot_available():
+        _unavailable("Dovecot is not installed (apt-get install dovecot-imapd) or not root")
+    # Not under pytest's tmp dir: its parents are mode 0700 and Dovecot's auth process
+    # (user dovecot) and mail processes (user nobody) must traverse the path.
+    root = Path(tempfile.mkdtemp(prefix="keyou-dovecot-"))
+    server = Dovecot(root=root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def smtp_server():
+    """An aiosmtpd SMTP server on 127.0.0.1 that records what it receives."""
+    from tests.mailservers import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
