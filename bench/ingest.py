@@ -66,7 +66,9 @@ def run_keyou(
 
 
 def dir_bytes(path: Path) -> int:
-    """Return the total size of the files under PATH (0 if it does not exist)."""
+    """Return the size of the file PATH, or of all files under the directory PATH (0 if absent)."""
+    if path.is_file():
+        return path.stat().st_size
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
@@ -177,8 +179,8 @@ def run_notmuch(maildir: Path, work: Path, distinct: int) -> dict:
     }
 
 
-def bench_one(n: int, seed: int, keep: Path | None) -> dict:
-    """Run the whole benchmark for N messages; return the result record."""
+def bench_one(n: int, seed: int, keep: Path | None, *, notmuch: bool = True) -> dict:
+    """Run the whole benchmark for N messages (notmuch too if NOTMUCH); return the record."""
     work = keep / f"ingest-{n}" if keep else Path(tempfile.mkdtemp(prefix=f"keyou-bench-{n}-"))
     if work.exists() and keep:
         shutil.rmtree(work)
@@ -195,7 +197,7 @@ def bench_one(n: int, seed: int, keep: Path | None) -> dict:
             "messages": manifest.messages, "copies": manifest.copies,
             "mailboxes": len(manifest.mailboxes), "mbox_mb": round(mbox_bytes / 2**20, 1),
         }  # fmt: skip
-        has_notmuch = shutil.which("notmuch") is not None
+        has_notmuch = notmuch and shutil.which("notmuch") is not None
         scan = write_maildir(manifest, work / "maildir" if has_notmuch else None)
         result["corpus"] = {
             **scan,
@@ -209,7 +211,8 @@ def bench_one(n: int, seed: int, keep: Path | None) -> dict:
             if rate:
                 result["keyou_vs_notmuch"] = round(rate / result["notmuch"]["messages_per_s"], 3)
         else:
-            print("notmuch not installed (apt-get install notmuch)")
+            if notmuch:
+                print("notmuch not installed (apt-get install notmuch)")
             result["notmuch"] = None
     finally:
         if not keep:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from keyou.crm.models import Account
 from keyou.mail.ingest import mail_ingest
 from keyou.mail.services import mailbox_add, mailbox_get
 from keyou.mail.sources import iter_mbox
-from keyou.people.models import Organization, Team
+from keyou.people.models import Organization, Team, User
 from keyou.people.services import organization_set, team_ensure, user_add
 
 DEMO_PASSWORD = "keyou-demo"  # demo data only; printed on the console by `make run`
@@ -47,10 +48,13 @@ def demo_build(*, work_dir: Path, messages: int, seed: int, once: bool = False) 
                 username=gen.username,
                 email=gen.email,
                 team=gen.team,
-                password=DEMO_PASSWORD,
                 first_name=first,
                 last_name=last,
             )
+        # All demo users share one password: hash it once (argon2 is slow on purpose).
+        User.objects.filter(username__in=[u.username for u in manifest.users]).update(
+            password=make_password(DEMO_PASSWORD)
+        )
         for box in manifest.mailboxes:
             mailbox_add(address=box.address, kind=box.kind, owner=box.owner or None)
         # The first member of each team leads it.

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest, Least
-
 from keyou.crm.matching import Matcher
 from keyou.crm.models import Account, Activity, ActivityKind
 from keyou.mail.models import Direction, Mailbox, MailboxKind
@@ -110,19 +107,35 @@ def messages_file(*, mailbox: Mailbox, items: list[ToFile]) -> FilingResult:
 
 
 def _touch_accounts(touched: dict[int, dict[str, datetime]]) -> None:
-    """Move each account's key dates (first contact, last inbound/outbound)."""
-    for account_id, dates in touched.items():
-        changes = {
-            "first_contact_at": Least(
-                Coalesce(F("first_contact_at"), Value(dates["first"])), Value(dates["first"])
-            )
-        }
-        if "in" in dates:
-            changes["last_inbound_at"] = Greatest(
-                Coalesce(F("last_inbound_at"), Value(dates["in"])), Value(dates["in"])
-            )
-        if "out" in dates:
-            changes["last_outbound_at"] = Greatest(
-                Coalesce(F("last_outbound_at"), Value(dates["out"])), Value(dates["out"])
-            )
-        Account.objects.filter(pk=account_id).update(**changes)
+    """Move each account's key dates (first contact, last inbound/outbound).
+
+    One locking read and one batched UPDATE for the whole batch; only accounts whose
+    dates actually move are written. The rows are locked (PostgreSQL) so a concurrent
+    import of another mailbox cannot move a date backwards.
+    """
+    if not touched:
+        return
+    fields = ("first_contact_at", "last_inbound_at", "last_outbound_at")
+    rows = (
+        Account.objects.select_for_update()
+        .filter(pk__in=sorted(touched))
+        .order_by("pk")
+        .only("pk", *fields)
+    )
+    changed = []
+    for account in rows:
+        dates = touched[account.pk]
+        moved = False
+        if account.first_contact_at is None or dates["first"] < account.first_contact_at:
+            account.first_contact_at = dates["first"]
+            moved = True
+        for key, field in (("in", "last_inbound_at"), ("out", "last_outbound_at")):
+            at = dates.get(key)
+            current = getattr(account, field)
+            if at is not None and (current is None or at > current):
+                setattr(account, field, at)
+                moved = True
+        if moved:
+            changed.append(account)
+    if changed:
+        Account.objects.bulk_update(changed, fields, batch_size=500)
