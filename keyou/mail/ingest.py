@@ -183,8 +183,11 @@ def _prepare_many(items: list[tuple[RawItem, str]]) -> list[_Prepared]:
     return [_prepare(item, sha) for item, sha in items]
 
 
+_POOL_MIN = 24
+
+
 class _Preparer:
-    """Parses batches, in worker processes when there is more than one batch to do.
+    """Parses batches, in worker processes when a batch is big enough to be worth it.
 
     Parsing is pure CPU work and the database writes are mostly not, so with
     workers the next batch is parsed while the current one is written.
@@ -193,7 +196,6 @@ class _Preparer:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
-        self._submitted = 0
 
     def __enter__(self) -> _Preparer:
         return self
@@ -211,8 +213,10 @@ class _Preparer:
             Message.objects.filter(raw_sha256__in=set(shas)).values_list("raw_sha256", "pk")
         )
         todo = [(item, sha) for item, sha in zip(batch, shas, strict=True) if sha not in known]
-        self._submitted += 1
-        if self.workers > 0 and self._submitted > 1 and todo:
+        # A few messages (a sync finding new mail) are parsed here; starting the
+        # pool costs more than it saves. Anything bigger goes to the workers, the
+        # first batch included, so a short import is parallel too.
+        if self.workers > 0 and len(todo) >= _POOL_MIN:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("fork")

@@ -48,38 +48,54 @@ def _is_mbox(path: Path) -> bool:
         return fh.read(5) == b"From "
 
 
+_BOUNDARY = re.compile(rb"\n(?:\r?\n)(From \S+ +[^\n]*\d{1,2}:\d{2}[^\n]*\n)")
+_FIRST = re.compile(rb"From \S+ +[^\n]*\d{1,2}:\d{2}[^\n]*\n")
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_CHUNK = 1 << 18
+
+
+def _unescape(raw: bytes) -> bytes:
+    return _ESCAPED_FROM.sub(rb"\1", raw) if b">From " in raw else raw
+
+
 def iter_mbox(path: Path) -> Iterator[RawItem]:
-    """Yield each message of the mbox file PATH (mboxrd '>From ' lines unescaped)."""
+    """Yield each message of the mbox file PATH (mboxrd '>From ' lines unescaped).
+
+    A separator is a "From " line at the start of the file or after a blank line; that
+    blank line belongs to the mbox, not to the message before it. The file is read in
+    256 KB chunks, so memory stays flat however large the mbox is.
+    """
     index = 0
-    lines: list[bytes] = []
-    previous_blank = True
-
-    def flush() -> RawItem | None:
-        nonlocal index
-        if not lines:
-            return None
-        # The blank line before the next "From " separator belongs to the mbox.
-        if lines[-1] in (b"\n", b"\r\n"):
-            lines.pop()
-        index += 1
-        return RawItem(source=f"{path}#{index}", raw=b"".join(lines))
-
     with _open(path) as fh:
-        for line in fh:
-            if previous_blank and line.startswith(b"From ") and _SEPARATOR.match(line):
-                item = flush()
-                if item is not None:
-                    yield item
-                lines = []
-                previous_blank = False
+        buf = fh.read(_CHUNK)
+        first = _FIRST.match(buf)
+        start = first.end() if first else 0
+        searched = start
+        eof = not buf
+        while True:
+            match = _BOUNDARY.search(buf, searched)
+            if match is not None:
+                raw = buf[start : match.start() + 1]
+                start = searched = match.end()
+                if raw:
+                    index += 1
+                    yield RawItem(source=f"{path}#{index}", raw=_unescape(raw))
                 continue
-            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                line = line[1:]
-            lines.append(line)
-            previous_blank = line in (b"\n", b"\r\n")
-        item = flush()
-        if item is not None:
-            yield item
+            if eof:
+                break
+            chunk = fh.read(_CHUNK)
+            eof = not chunk
+            # Keep the unfinished message; look again from just before the old end.
+            buf, searched = buf[start:] + chunk, max(0, len(buf) - start - 2)
+            start = 0
+        raw = buf[start:]
+        if raw.endswith(b"\r\n\r\n"):
+            raw = raw[:-2]
+        elif raw.endswith(b"\n\n"):
+            raw = raw[:-1]
+        if raw:
+            index += 1
+            yield RawItem(source=f"{path}#{index}", raw=_unescape(raw))
 
 
 def _is_maildir(path: Path) -> bool:
