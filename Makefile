@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export KEYOU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test bench lint format install clean
+.PHONY: run test bench lint format install clean messages
 
 $(BIN)/keyou: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-extract the translatable strings and compile the catalogs (needs GNU gettext).
+messages: install
+	cd keyou && ../$(BIN)/keyou makemessages -l zh_Hans --ignore=.venv --no-obsolete
+	cd keyou && ../$(BIN)/keyou compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache build *.egg-info

@@ -16,3 +16,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tasks run inline in tests unless a test starts a real consumer.
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
+
+# Assertions read English; tests of the Chinese UI choose zh-hans themselves.
+LANGUAGE_CODE = "en"
