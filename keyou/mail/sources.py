@@ -68,6 +68,11 @@ def iter_mbox(path: Path) -> Iterator[RawItem]:
     index = 0
     with _open(path) as fh:
         buf = fh.read(_CHUNK)
+        while b"\n" not in buf:  # the first separator line, whole
+            more = fh.read(_CHUNK)
+            if not more:
+                break
+            buf += more
         first = _FIRST.match(buf)
         start = first.end() if first else 0
         searched = start
@@ -85,9 +90,12 @@ def iter_mbox(path: Path) -> Iterator[RawItem]:
                 break
             chunk = fh.read(_CHUNK)
             eof = not chunk
-            # Keep the unfinished message; look again from just before the old end.
-            buf, searched = buf[start:] + chunk, max(0, len(buf) - start - 2)
-            start = 0
+            # Keep the unfinished message. A separator cut by the chunk's end starts at
+            # the second-to-last newline at the latest (its "From " line holds none).
+            last = buf.rfind(b"\n", start)
+            before = buf.rfind(b"\n", start, last) if last > start else -1
+            searched = max(before, start) - start
+            buf, start = buf[start:] + chunk, 0
         raw = buf[start:]
         if raw.endswith(b"\r\n\r\n"):
             raw = raw[:-2]

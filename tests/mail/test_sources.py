@@ -59,3 +59,15 @@ def test_mbox_streams_with_flat_memory(tmp_path):
     tracemalloc.stop()
     assert count == 3000
     assert peak < 2_000_000  # a 30 MB file never sits in memory
+
+
+def test_mbox_separator_cut_by_a_chunk_boundary(tmp_path, monkeypatch):
+    from keyou.mail import sources
+
+    entries = [b"Subject: %d\n\n" % i + b"y" * (i * 7 % 50) + b"\n" for i in range(200)]
+    data = b"".join(b"From a@x Mon Jan  1 00:00:00 2024\n" + e + b"\n" for e in entries)
+    path = tmp_path / "cut.mbox"
+    path.write_bytes(data)
+    for chunk in (13, 29, 64, 97):  # tiny chunks cut separators at every offset
+        monkeypatch.setattr(sources, "_CHUNK", chunk)
+        assert [i.raw for i in iter_mbox(path)] == entries, chunk
