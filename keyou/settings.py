@@ -140,6 +140,7 @@ KEYOU_BLOB_DIR = DATA_DIR / "blobs"
 KEYOU_IMPORT_BATCH = env_int("KEYOU_IMPORT_BATCH", 200)
 # Parser processes used by import and sync (0: parse in the importing process).
 KEYOU_IMPORT_WORKERS = env_int("KEYOU_IMPORT_WORKERS", min(4, os.cpu_count() or 1))
+KEYOU_SYNC_INTERVAL = env_int("KEYOU_SYNC_INTERVAL", 120)  # seconds between polls
 
 # Background work: SqliteHuey in the data dir by default (the consumer runs
 # inside `keyou serve`); with KEYOU_REDIS_URL, RedisHuey so several

@@ -6,9 +6,11 @@ through the `dovecot` and `smtp_server` fixtures in tests/conftest.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -71,6 +73,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:{self.root}/mail/%u
 mail_uid = {nobody.pw_uid}
 mail_gid = {nobody.pw_gid}
@@ -172,6 +175,28 @@ service imap-login {{
         deadline = time.monotonic() + 10
         while pid_file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def kill(self) -> None:
+        """Stop the server the hard way: the master and every process it started, at once,
+        so open client connections break as they would in a crash."""
+        pid_file = self.root / "run" / "master.pid"
+        if not pid_file.exists():
+            return
+        master = int(pid_file.read_text().strip())
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
+        ).stdout.split()
+        for pid in [master, *map(int, children)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        pid_file.unlink(missing_ok=True)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    time.sleep(0.05)
+            except OSError:
+                return
 
     def restart(self) -> None:
         self.stop()

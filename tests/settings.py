@@ -11,6 +11,10 @@ from keyou.settings import _database  # noqa: E402
 if os.environ.get("KEYOU_TEST_DATABASE_URL"):
     DATABASES = {"default": _database(os.environ["KEYOU_TEST_DATABASE_URL"])}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A file, not shared-cache memory: tests with threads (IDLE, the live server)
+    # need SQLite's real locking, as in production, not table locks between threads.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

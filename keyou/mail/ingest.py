@@ -31,6 +31,7 @@ from keyou.mail.models import (
     MailboxCopy,
     Message,
     MessageAddress,
+    ThreadRef,
     Tombstone,
 )
 from keyou.mail.parse import (
@@ -42,7 +43,7 @@ from keyou.mail.parse import (
     parse_message,
 )
 from keyou.mail.sources import RawItem
-from keyou.mail.threads import Threader, ThreadInput
+from keyou.mail.threads import Threader, ThreadInput, ref_key
 from keyou.people.models import Organization, User
 from keyou.search.services import (
     search_index_accounts,
@@ -97,6 +98,7 @@ class _Prepared:
     content_hash: str = ""
     mid_key: str = ""
     hash_key: str = ""
+    keyou_id: str = ""
     message_pk: int | None = None
     is_new: bool = False
     known: bool = False  # the very same bytes are already stored
@@ -165,6 +167,7 @@ def _prepare(item: RawItem, raw_sha: str) -> _Prepared:
     p.date_source = parsed.date_source or "arrival"
     p.content_hash = _content_hash(p.from_email, parsed.date, parsed.subject, parsed.text)
     p.message_id = parsed.message_id
+    p.keyou_id = parsed.keyou_id
     p.mid_key = _id_key("mid", p.message_id) if p.message_id else ""
     p.hash_key = f"hash:{p.content_hash}"
     return p
@@ -347,6 +350,7 @@ def _deduplicate(
     ):
         by_mid.setdefault(row[0], []).append(row[1:])
     by_key = dict(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "pk"))
+    by_kid = _sent_by_keyou(prepared)
     fresh: list[_Prepared] = []
     live: list[_Prepared] = []
     for p in prepared:
@@ -357,7 +361,10 @@ def _deduplicate(
             stats.tombstoned += 1
             continue
         live.append(p)
-        existing = None
+        existing = by_kid.get((p.keyou_id, p.from_email)) if p.keyou_id else None
+        if existing is not None:
+            p.message_pk = existing
+            continue
         if p.message_id:
             for pk, from_email, sent_at, date_source in by_mid.get(p.message_id, []):
                 if _consistent(p, from_email, sent_at, date_source):
@@ -381,7 +388,39 @@ def _deduplicate(
                 (-len(fresh), p.from_email, p.sent_at, p.date_source)
             )
         by_key[p.mid_key or p.hash_key] = -len(fresh)
+        if p.keyou_id:
+            by_kid[(p.keyou_id, p.from_email)] = -len(fresh)
     return fresh, live
+
+
+def _sent_by_keyou(prepared: list[_Prepared]) -> dict[tuple[str, str], int]:
+    """Return {(X-Keyou-Id, sender): message pk} for the messages Keyou sent among PREPARED.
+
+    Providers such as Amazon SES, Exchange and Gmail may give the mail we send a new
+    Message-ID; the copy synced back from the Sent folder still carries our X-Keyou-Id
+    and is the same Message. Its new Message-ID joins the thread's id table, so replies
+    that quote only the rewritten id find the conversation. The sender must match too:
+    the header alone, copied into a stranger's mail, must not swallow that mail.
+    """
+    wanted = {p.keyou_id for p in prepared if p.keyou_id and not p.known}
+    if not wanted:
+        return {}
+    found: dict[tuple[str, str], int] = {}
+    refs: dict[str, int] = {}
+    for kid, pk, from_email, message_id, thread_id in Message.objects.filter(
+        keyou_id__in=list(wanted)
+    ).values_list("keyou_id", "pk", "from_email", "message_id", "thread_id"):
+        found[(kid, from_email)] = pk
+        for p in prepared:
+            rewritten = p.keyou_id == kid and p.from_email == from_email and p.message_id
+            if rewritten and p.message_id != message_id and thread_id is not None:
+                refs[ref_key(p.message_id)] = thread_id
+    if refs:
+        ThreadRef.objects.bulk_create(
+            [ThreadRef(message_id=key, thread_id=thread_id) for key, thread_id in refs.items()],
+            ignore_conflicts=True,
+        )
+    return found
 
 
 def _people(parsed: ParsedMessage) -> list[Address]:
@@ -488,6 +527,7 @@ def _insert_messages(fresh: list[_Prepared], stats: IngestStats) -> None:
                 problems=problems,
                 is_flagged=flagged,
                 thread_id=p.thread_id,
+                keyou_id=p.keyou_id,
             )
         )
     created = Message.objects.bulk_create(rows)
@@ -546,18 +586,31 @@ def _insert_copies(
     mailbox: Mailbox, folder: str, live: list[_Prepared], stats: IngestStats
 ) -> None:
     pks = {p.message_pk for p in live}
-    have = set(
-        MailboxCopy.objects.filter(mailbox=mailbox, folder=folder, message_id__in=pks).values_list(
-            "message_id", flat=True
-        )
-    )
+    have = {
+        row[0]: row[1:]
+        for row in MailboxCopy.objects.filter(
+            mailbox=mailbox, folder=folder, message_id__in=pks
+        ).values_list("message_id", "pk", "uid", "uidvalidity")
+    }
     copies = []
+    moved: dict[int, MailboxCopy] = {}
     for p in live:
         if not p.is_new:
             stats.duplicates += 1
-        if p.message_pk in have:
+        held = have.get(p.message_pk)
+        if held is not None:
+            copy_pk, uid, uidvalidity = held
+            if p.item.uid is not None and (uid, uidvalidity) != (p.item.uid, p.item.uidvalidity):
+                # The server renumbered the folder (a new UIDVALIDITY): same copy, new UID.
+                moved[copy_pk] = MailboxCopy(
+                    pk=copy_pk,
+                    uid=p.item.uid,
+                    uidvalidity=p.item.uidvalidity,
+                    flags=list(p.item.flags),
+                    deleted_on_server=False,
+                )
             continue
-        have.add(p.message_pk)
+        have[p.message_pk] = (None, p.item.uid, p.item.uidvalidity)
         copies.append(
             MailboxCopy(
                 mailbox=mailbox,
@@ -567,5 +620,9 @@ def _insert_copies(
                 uidvalidity=p.item.uidvalidity,
                 flags=list(p.item.flags),
             )
+        )
+    if moved:
+        MailboxCopy.objects.bulk_update(
+            list(moved.values()), ["uid", "uidvalidity", "flags", "deleted_on_server"]
         )
     MailboxCopy.objects.bulk_create(copies, ignore_conflicts=True)

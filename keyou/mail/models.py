@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -206,11 +208,16 @@ class Message(models.Model):
     thread = models.ForeignKey(
         Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    # X-Keyou-Id of mail Keyou sent: finds our message again when the provider has
+    # rewritten its Message-ID (Amazon SES, Exchange, Gmail).
+    keyou_id = models.CharField(max_length=36, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["sent_at", "id"]
         indexes = [
+            # Ingest dedupe: the copy of a sent message synced back from the server.
+            models.Index(fields=["keyou_id"], name="message_keyou_id"),
             # Thread view: messages of a thread in order.
             models.Index(fields=["thread", "sent_at"], name="message_thread_order"),
             # Problem-mail admin list.
@@ -305,3 +312,73 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return self.dedupe_key
+
+
+class OutgoingKind(models.TextChoices):
+    NEW = "new", _("New message")
+    REPLY = "reply", _("Reply")
+    REPLY_ALL = "reply_all", _("Reply all")
+    FORWARD = "forward", _("Forward")
+
+
+class OutgoingStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutgoingMessage(models.Model):
+    """A message written in Keyou: filed on the timeline at once, delivered by a task.
+
+    While QUEUED, `next_attempt_at` is when delivery is due; while SENDING it is the end
+    of the claiming worker's lease. A temporary failure goes back to QUEUED with
+    `last_error`; a permanent one (or the last attempt) ends in FAILED.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="outgoing")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="outgoing_messages",
+    )
+    to = models.JSONField(default=list, blank=True)  # formatted addresses
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    subject = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    # [{"sha256", "filename", "content_type", "size"}]: blobs, uploaded or forwarded.
+    attachments = models.JSONField(default=list, blank=True)
+    kind = models.CharField(max_length=16, choices=OutgoingKind.choices, default=OutgoingKind.NEW)
+    parent = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message_id = models.CharField(max_length=998)  # ours, without angle brackets
+    keyou_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    raw_sha256 = models.CharField(max_length=64)  # the message as filed (Bcc included)
+    status = models.CharField(
+        max_length=16, choices=OutgoingStatus.choices, default=OutgoingStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)  # the server's reason, shown to the sender
+    sent_at = models.DateTimeField(null=True, blank=True)
+    appended_to_sent = models.BooleanField(default=False)
+    filed = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="outgoing"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The retry sweep: deliveries due now.
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # A user's outbox page: their queued and failed messages.
+            models.Index(fields=["sender", "status"], name="outbox_by_sender"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id

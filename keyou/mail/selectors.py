@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from keyou.crm.models import Activity
 from keyou.crm.selectors import NotFound, accounts_visible_to
-from keyou.mail.models import Attachment, MailboxCopy, MailboxKind, Message, Thread
+from keyou.mail.models import Attachment, Mailbox, MailboxCopy, MailboxKind, Message, Thread
 from keyou.people.access import Actor, sees_everything
 
 
@@ -84,3 +84,49 @@ def problem_messages(actor: Actor) -> QuerySet[Message]:
     if not sees_everything(actor):
         return Message.objects.none()
     return Message.objects.filter(is_flagged=True).order_by("-created_at", "-id")
+
+
+def mailboxes_visible_to(actor: Actor) -> QuerySet[Mailbox]:
+    """Return the mailboxes ACTOR may look at: their own, their team's shared ones; admins all."""
+    if sees_everything(actor):
+        return Mailbox.objects.all()
+    if not getattr(actor, "is_authenticated", False):
+        return Mailbox.objects.none()
+    mine = Q(owners=actor)
+    if actor.team_id:
+        mine |= Q(kind=MailboxKind.SHARED, team_id=actor.team_id)
+    return Mailbox.objects.filter(mine).distinct()
+
+
+def mailbox_get_for(actor: Actor, mailbox_id: int, *, manage: bool = False) -> Mailbox:
+    """Return the mailbox if ACTOR may see it (MANAGE: change its connection), else NotFound.
+
+    Owners and admins manage a mailbox; team members of a shared one only look.
+    """
+    mailbox = mailboxes_visible_to(actor).filter(pk=mailbox_id).first()
+    if mailbox is None:
+        raise NotFound
+    if manage and not (sees_everything(actor) or mailbox.owners.filter(pk=actor.pk).exists()):
+        raise NotFound
+    return mailbox
+
+
+def mailbox_status(mailbox: Mailbox, *, log_limit: int = 20) -> dict:
+    """Return what a mailbox's status page shows: folders with counts, recent log, totals."""
+    folders = list(mailbox.folders.order_by("-enabled", "role", "name"))
+    enabled = [f for f in folders if f.enabled]
+    server = sum(f.server_count or 0 for f in enabled)
+    held = sum(f.held_count for f in enabled)
+    reconciled = bool(enabled) and all(
+        f.initial_done and f.server_count is not None and f.held_count >= f.server_count
+        for f in enabled
+    )
+    return {
+        "folders": folders,
+        "logs": list(mailbox.sync_logs.all()[:log_limit]),
+        "server_count": server,
+        "held_count": held,
+        "percent": min(100, round(100 * held / server)) if server else (100 if reconciled else 0),
+        "reconciled": reconciled,
+        "copies": MailboxCopy.objects.filter(mailbox=mailbox).count(),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from keyou.mail.models import Mailbox, MailboxKind, Message, Tombstone
+from keyou.mail.models import Mailbox, MailboxKind, MailFolder, Message, Tombstone
 from keyou.mail.parse import normalize_email
 from keyou.people.access import SYSTEM, Actor
 from keyou.people.models import User
@@ -54,3 +54,11 @@ def message_delete(*, actor: Actor = SYSTEM, message_id: int, reason: str = "") 
             dedupe_key=key, defaults={"deleted_by": user, "reason": reason[:255]}
         )
     message.delete()
+
+
+def folder_set_enabled(folder: MailFolder, *, enabled: bool) -> MailFolder:
+    """Turn syncing of FOLDER on or off; a folder turned on starts its initial sync."""
+    if folder.enabled != enabled:
+        folder.enabled = enabled
+        folder.save(update_fields=["enabled"])
+    return folder

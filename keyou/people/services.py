@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
+from django.utils import timezone
 
 from keyou.mail.domains import registrable_domain
-from keyou.people.models import Organization, Team, User
+from keyou.people.models import Notification, Organization, Team, User
 
 
 class InvalidInput(ValueError):
@@ -78,3 +79,16 @@ def user_add(
         user.set_unusable_password()
     user.save()
     return user
+
+
+def notify(user: User, text: str, *, kind: str = "info", url: str = "") -> Notification:
+    """Leave USER a notification (shown under the bell in the web app)."""
+    return Notification.objects.create(recipient=user, kind=kind, text=text, url=url[:500])
+
+
+def notifications_mark_read(user: User, ids: list[int] | None = None) -> int:
+    """Mark USER's notifications (all, or those with IDS) read; return how many changed."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

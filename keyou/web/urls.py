@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from keyou.web.views import accounts, contacts, home, mail, me, search
+from keyou.web.views import accounts, contacts, home, mail, mailboxes, me, search
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -28,6 +28,17 @@ urlpatterns = [
     path("messages/<int:pk>/cid/<path:cid>", mail.message_cid, name="message_cid"),
     path("attachments/<int:pk>/", mail.attachment_download, name="attachment_download"),
     path("problems/", mail.problem_list, name="problem_list"),
+    # Mailboxes
+    path("mailboxes/", mailboxes.mailbox_list, name="mailbox_list"),
+    path("mailboxes/<int:pk>/", mailboxes.mailbox_detail, name="mailbox_detail"),
+    path("mailboxes/<int:pk>/status/", mailboxes.mailbox_status, name="mailbox_status"),
+    path("mailboxes/<int:pk>/test/", mailboxes.mailbox_test, name="mailbox_test"),
+    path("mailboxes/<int:pk>/sync/", mailboxes.mailbox_sync_now, name="mailbox_sync_now"),
+    path(
+        "mailboxes/<int:pk>/folders/<int:folder_pk>/",
+        mailboxes.folder_toggle,
+        name="folder_toggle",
+    ),
     # Search
     path("search/", search.search, name="search"),
 ]

@@ -7,6 +7,7 @@ instead under KEYOU_TEST_STRICT=1 so CI cannot pass without running them.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "browser-pass-1"
+TIMEOUT_MS = 10_000  # for every action, wait and assertion
 
 
 def _unavailable(reason: str) -> None:
@@ -36,11 +38,12 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         _unavailable("Chromium is not installed (apt-get install chromium)")
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -58,27 +61,80 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a browser test whose pages raised JavaScript errors, as part of the test."""
+    result = yield
+    page = item.funcargs.get("page")
+    if page is not None:
+        errors = js_errors(page, item.funcargs["live_server"].url)
+        if errors:
+            pytest.fail("our pages raised JavaScript errors:\n" + "\n".join(errors))
+    return result
+
+
+# Console errors that are not our pages' fault: the favicon Chromium asks for on its own,
+# and what the message frame logs when a hostile message's own resources fail.
+EXPECTED_CONSOLE = [
+    re.compile(r"\(\S*/favicon\.ico\)$"),
+    re.compile(r"\(\S*/messages/\d+/body/"),
+]
+
+
+def js_errors(page, base_url: str) -> list[str]:
+    """Return the uncaught exceptions and unexpected console errors of BASE_URL's pages."""
+    return [f"{exc.name}: {exc.message}" for exc in page.keyou_exceptions] + [
+        f"console: {line}"
+        for line in page.keyou_console
+        if f"({base_url}" in line
+        and not any(pattern.search(line) for pattern in page.expected_console)
+    ]
+
+
 @pytest.fixture
-def page(browser, request, tmp_path):
-    """A fresh browser page; our own pages must raise no JavaScript error."""
+def page(browser, live_server, request, tmp_path):
+    """A fresh browser page, every action and assertion limited to 10 s.
+
+    The test fails if one of our own pages raises a JavaScript error: an uncaught
+    exception, or an error logged to the console by a live-server page (a CSP that blocks
+    our CSS, a missing static file) unless it matches ``page.expected_console`` (patterns
+    over "text (url)"), which a test may extend. On failure a screenshot is saved under
+    the test's tmp dir and its path printed.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
+    page.keyou_exceptions = []
+    page.keyou_console = []
+    page.expected_console = list(EXPECTED_CONSOLE)
+    page.on("pageerror", lambda exc: page.keyou_exceptions.append(exc))
+    page.on(
+        "console",
+        lambda msg: (
+            page.keyou_console.append(f"{msg.text} ({msg.location.get('url', '')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
     yield page
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    call = getattr(request.node, "rep_call", None)
+    if call is not None and call.failed:
         shot = tmp_path / "failure.png"
-        page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the failure: {shot}")
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failure: {shot}")
+        except Exception as exc:  # a dead page must not hide the test's own failure
+            print(f"no screenshot of the failure: {exc}")
     context.close()
 
 
 @pytest.fixture
 def shop(transactional_db):
-    """A company, a salesperson with a password, and customer mail in Chinese and English."""
+    """A company, a salesperson with a password, and customer mail in Chinese and English.
+
+    huaxin-lighting.cn asked for a quote (报价) in Chinese and alice answered;
+    northwind-imports.com asked for a price list in English and awaits our reply.
+    """
     organization_set(name="Demo Trading", domains=["demo-trading.com"], time_zone="Asia/Shanghai")
     alice = user_add(
         username="alice",
@@ -105,6 +161,13 @@ def shop(transactional_db):
             in_reply_to="<cn-1@huaxin-lighting.cn>",
             references="<cn-1@huaxin-lighting.cn>",
             date=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        ),
+        raw_message(
+            sender="Tom Baker <tom@northwind-imports.com>",
+            subject="Price list for 2026",
+            body="Could you send your 2026 price list for the panel lights?",
+            message_id="<en-1@northwind-imports.com>",
+            date=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
         ),
     ]
     mail_ingest(mailbox=box, items=[RawItem(source=f"b#{i}", raw=r) for i, r in enumerate(raws)])

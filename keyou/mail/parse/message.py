@@ -53,6 +53,7 @@ _HEADERISH_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e][^:\r\n]{0,100}:")
 _HEADER_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+")
 _OBSOLETE_FROM = re.compile(rb"From[ \t]*:")
 _NOT_NAME_CHARS = re.compile(rb"[^\x21-\x39\x3b-\x7e]+")
+_KEYOU_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class ParsedMessage:
     automated_reason: str = ""
     problems: list[str] = field(default_factory=list)
     size: int = 0
+    keyou_id: str = ""  # X-Keyou-Id: the outbox row that sent it (survives Message-ID rewrites)
 
 
 class UnparseableMessage(ValueError):
@@ -230,7 +232,14 @@ def _build(msg: Message, raw: bytes, body: bytes, problems: list[str]) -> Parsed
         automated_reason=reason,
         problems=list(dict.fromkeys(problems)),
         size=len(raw),
+        keyou_id=parse_keyou_id(top.get("x-keyou-id")),
     )
+
+
+def parse_keyou_id(value: str) -> str:
+    """Return the X-Keyou-Id in VALUE as a lower-case UUID, or '' when it is not one."""
+    match = _KEYOU_ID.fullmatch(value.strip().strip("<>").lower()) if value else None
+    return match.group(0) if match else ""
 
 
 def _all_values(msg: Message) -> dict[str, list[str]]:
