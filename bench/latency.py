@@ -122,8 +122,12 @@ def measure(sample_accounts: int, seed: int) -> dict:
         return page
 
     results: dict[str, list[float]] = {}
-    for pk in ids[:5]:  # warm the caches the way a running server has them
-        page_data(admin, pk)
+    # The first view of each account reads its pages from disk; later ones, as on a
+    # running server, from the page cache. Both are reported; the target is steady state.
+    for pk in ids:
+        results.setdefault("account page data, first view", []).extend(
+            timed(lambda pk=pk: page_data(admin, pk))
+        )
     for pk in ids:
         results.setdefault("account page data (admin)", []).extend(
             timed(lambda pk=pk: page_data(admin, pk))
@@ -154,12 +158,12 @@ def measure(sample_accounts: int, seed: int) -> dict:
             results.setdefault("search (salesperson)", []).extend(
                 timed(lambda q=q: search_for(salesperson, q), repeat=5)
             )
-    results["accounts list, first page"] = timed(
-        lambda: list(accounts_list(admin, AccountFilters())[:50]), repeat=20
-    )
-    results["accounts list, awaiting reply"] = timed(
-        lambda: list(accounts_list(admin, AccountFilters(awaiting_reply=True))[:50]), repeat=20
-    )
+    for name, filters in (
+        ("accounts list, first page", AccountFilters()),
+        ("accounts list, awaiting reply", AccountFilters(awaiting_reply=True)),
+    ):
+        timed(lambda f=filters: list(accounts_list(admin, f)[:50]))  # warm
+        results[name] = timed(lambda f=filters: list(accounts_list(admin, f)[:50]), repeat=20)
     return {
         "database": connection.vendor,
         "messages": Message.objects.count(),

@@ -536,6 +536,7 @@ def mailbox_sync(
     owner = worker or worker_name()
     report = SyncReport(mailbox=mailbox.address)
     started = time.monotonic()
+    began = timezone.now()
     if not lease_take(mailbox.pk, owner):
         report.skipped = "another worker is syncing this mailbox"
         return report
@@ -582,7 +583,12 @@ def mailbox_sync(
                 SyncLog.objects.create(
                     mailbox=mailbox,
                     message=_("Fetched %(n)s messages.") % {"n": fetched},
-                    data={"folders": [vars(f) for f in report.folders]},
+                    data={
+                        "folders": [vars(f) for f in report.folders],
+                        "worker": owner,
+                        "started_at": began.isoformat(),
+                        "finished_at": now.isoformat(),
+                    },
                 )
     finally:
         _logout(client)

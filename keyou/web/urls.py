@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from keyou.web.views import accounts, contacts, home, mail, mailboxes, me, search
+from keyou.web.views import accounts, compose, contacts, home, mail, mailboxes, me, search
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -28,6 +28,10 @@ urlpatterns = [
     path("messages/<int:pk>/cid/<path:cid>", mail.message_cid, name="message_cid"),
     path("attachments/<int:pk>/", mail.attachment_download, name="attachment_download"),
     path("problems/", mail.problem_list, name="problem_list"),
+    # Writing mail
+    path("compose/", compose.compose, name="compose"),
+    path("outbox/", compose.outbox, name="outbox"),
+    path("outbox/<int:pk>/retry/", compose.outbox_retry_view, name="outbox_retry"),
     # Mailboxes
     path("mailboxes/", mailboxes.mailbox_list, name="mailbox_list"),
     path("mailboxes/<int:pk>/", mailboxes.mailbox_detail, name="mailbox_detail"),

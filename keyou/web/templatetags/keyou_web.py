@@ -14,6 +14,7 @@ SECTIONS = {
     "problems": {"problem_list"},
     "search": {"search"},
     "me": {"preferences"},
+    "outbox": {"outbox", "compose"},
 }
 
 ICONS = {"email": "mail", "thread": "mail", "note": "note", "call": "phone", "meeting": "users"}

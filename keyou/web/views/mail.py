@@ -32,7 +32,7 @@ from keyou.crm import services as crm_services
 from keyou.crm.models import Account, ActivityKind
 from keyou.crm.selectors import NotFound, account_get_for, accounts_search, accounts_visible_to
 from keyou.mail.blobs import blob_path
-from keyou.mail.models import AddressRole, Attachment, Message
+from keyou.mail.models import AddressRole, Attachment, Message, OutgoingMessage
 from keyou.mail.parse import block_remote_images
 from keyou.mail.selectors import (
     attachment_get_for,
@@ -41,6 +41,7 @@ from keyou.mail.selectors import (
     thread_get_for,
     thread_messages,
 )
+from keyou.mail.send import mailboxes_sendable_by, outgoing_by_message
 from keyou.people.access import Actor, sees_everything
 from keyou.people.models import User
 
@@ -86,6 +87,7 @@ class MessageView:
     quoted: bool = False  # the full text holds more than the visible text
     find: str = ""  # what the reader searched for to re-file this message
     account_choices: list[Account] = field(default_factory=list)
+    outgoing: OutgoingMessage | None = None  # when the reader wrote it in Keyou
 
 
 @login_required
@@ -100,9 +102,11 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible_accounts = _visible_filed_accounts(request.user, rows)
     find = request.GET.get("find", "").strip()[:200]
     find_for = request.GET.get("m", "")
+    outgoing = outgoing_by_message(request.user, [m.pk for m in rows])
     views = []
     for message in rows:
         view = _message_view(message, visible_accounts)
+        view.outgoing = outgoing.get(message.pk)
         if find and find_for == str(message.pk):
             view.find = find
             filed = {a.pk for a in view.accounts}
@@ -112,7 +116,10 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if a.pk not in filed
             ]
         views.append(view)
-    return render(request, "web/mail/thread.html", {"thread": thread, "views": views})
+    can_send = mailboxes_sendable_by(request.user).exists()
+    return render(
+        request, "web/mail/thread.html", {"thread": thread, "views": views, "can_send": can_send}
+    )
 
 
 def _visible_filed_accounts(actor: Actor, rows: list[Message]) -> set[int]:

@@ -12,6 +12,9 @@ class Command(JsonCommand):
     def add_arguments(self, parser):
         parser.add_argument("address", nargs="?", help="default: every connected mailbox")
         parser.add_argument("--folder", action="append", help="only this folder or role")
+        parser.add_argument(
+            "--queue", action="store_true", help="queue the sync for the workers instead"
+        )
 
     def handle(self, *args, **options):
         from keyou.mail.sync import mailbox_sync
@@ -27,6 +30,14 @@ class Command(JsonCommand):
                 )
         else:
             mailboxes = list(Mailbox.objects.filter(sync_enabled=True))
+        if options["queue"]:
+            from keyou.mail.tasks import mailbox_sync_task
+
+            for mailbox in mailboxes:
+                mailbox_sync_task(mailbox.pk)
+            queued = [m.address for m in mailboxes]
+            self.emit(options, {"queued": queued}, f"queued {len(queued)} mailbox syncs")
+            return
         reports = [mailbox_sync(m, folders=options["folder"]).as_dict() for m in mailboxes]
         lines = []
         for r in reports:

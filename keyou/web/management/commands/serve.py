@@ -38,8 +38,14 @@ class Command(BaseCommand):
         # server is happy in a thread of its own.
         threading.Thread(target=web, name="web", daemon=True).start()
         from django.conf import settings
+        from django.utils.module_loading import autodiscover_modules
         from huey.contrib.djhuey import HUEY
 
+        autodiscover_modules("tasks")  # register every app's tasks with the consumer
+
         consumer_options = settings.HUEY.get("consumer", {})
+        from keyou.mail.sync import IdleSupervisor
+
+        IdleSupervisor().start()  # new mail on connected mailboxes within seconds
         consumer = HUEY.create_consumer(**consumer_options)
         consumer.run()
