@@ -440,3 +440,47 @@ def test_a_failed_append_does_not_fail_the_send(org, imap_box, dovecot, smtp_ser
     row.refresh_from_db()
     assert row.status == OutgoingStatus.SENT and not row.appended_to_sent
     assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_the_periodic_sweep_delivers_what_is_due(org, alice_box, smtp_server):
+    from keyou.mail.send_tasks import outbox_retry_due
+
+    smtp_server.reject_with = "451 4.3.0 try later"
+    row = compose(org["alice"], alice_box)
+    smtp_server.reject_with = None
+    OutgoingMessage.objects.filter(pk=row.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    outbox_retry_due()
+
+    row.refresh_from_db()
+    assert row.status == OutgoingStatus.SENT
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+@pytest.fixture
+def auth_server():
+    from tests.mailservers import SmtpServer
+
+    server = SmtpServer(users={"alice@demo-trading.com": "smtp-pw"})
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_login_with_the_stored_password_and_a_wrong_one_fails_for_good(org, alice_box, auth_server):
+    alice_box.smtp_port = auth_server.port
+    alice_box.password_encrypted = secret_encrypt("smtp-pw")
+    alice_box.save()
+    row = compose(org["alice"], alice_box)
+    row.refresh_from_db()
+    assert row.status == OutgoingStatus.SENT
+    assert len(auth_server.wait_for(1)) == 1
+
+    alice_box.password_encrypted = secret_encrypt("wrong")
+    alice_box.save()
+    row = compose(org["alice"], alice_box, subject="Second")
+    row.refresh_from_db()
+    assert row.status == OutgoingStatus.FAILED and row.next_attempt_at is None
+    assert "password" in row.last_error
