@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -350,6 +351,39 @@ def _held(mailbox: Mailbox, folder: MailFolder) -> dict[int, tuple[int, list[str
     return {uid: (pk, flags, gone) for uid, pk, flags, gone in rows}
 
 
+def _prefetched(client: IMAPClient, uids: list[int]) -> Iterator[tuple[list[int], dict]]:
+    """Yield (batch, FETCH response) for UIDS in batches; a thread fetches one batch ahead,
+    so the server and the network work while the previous batch is being stored."""
+    batches = [uids[i : i + FETCH_BATCH] for i in range(0, len(uids), FETCH_BATCH)]
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch_all() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                ready.put((batch, client.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+            ready.put(exc)
+            return
+        ready.put(None)
+
+    fetcher = threading.Thread(target=fetch_all, name="imap-fetch", daemon=True)
+    fetcher.start()
+    try:
+        while (got := ready.get()) is not None:
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        stop.set()
+        while fetcher.is_alive():  # let it finish its FETCH before the connection is reused
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.1)
+        fetcher.join()
+
+
 def _fetch(
     client: IMAPClient,
     mailbox: Mailbox,
@@ -358,9 +392,7 @@ def _fetch(
     report: FolderReport,
     renew: Callable[[], None],
 ) -> Iterator[RawItem]:
-    for start in range(0, len(uids), FETCH_BATCH):
-        batch = uids[start : start + FETCH_BATCH]
-        data = client.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
+    for batch, data in _prefetched(client, uids):
         renew()
         for uid in batch:
             item = data.get(uid)

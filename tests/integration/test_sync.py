@@ -120,12 +120,16 @@ def test_history_window_and_newest_first(box, dovecot):
     assert inbox.server == 2 and inbox.held == 2  # 0 and 20 days old; 40+ are outside
 
 
-def test_sync_resumes_after_the_server_goes_away(box, dovecot):
+def test_sync_resumes_after_the_server_goes_away(box, dovecot, monkeypatch):
+    from keyou.mail import sync
+
+    monkeypatch.setattr(sync, "FETCH_BATCH", 50)
+    monkeypatch.setattr(sync, "mail_ingest", _small_batches(sync.mail_ingest))
     _append(dovecot, [_raw(i) for i in range(700)])
     stopped = []
 
     def stop_after_first_batch(report):
-        if not stopped and report.fetched >= 200:
+        if not stopped and report.fetched >= 50:
             stopped.append(report.fetched)
             dovecot.kill()
 
@@ -145,6 +149,13 @@ def test_sync_resumes_after_the_server_goes_away(box, dovecot):
     assert inbox.fetched == 700 - held_before and inbox.reconciled
     box.refresh_from_db()
     assert box.failures == 0 and box.last_error == ""
+
+
+def _small_batches(ingest):
+    def wrapped(**kwargs):
+        return ingest(**{**kwargs, "batch_size": 50})
+
+    return wrapped
 
 
 def test_uidvalidity_reset_brings_no_duplicates(box, dovecot):
