@@ -3,13 +3,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from keyou.web.views import accounts, compose, contacts, home, mail, mailboxes, me, search
+from keyou.web.views import (
+    accounts,
+    compose,
+    contacts,
+    home,
+    mail,
+    mailboxes,
+    me,
+    notifications,
+    search,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
     path("me/", me.preferences, name="preferences"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     # Customers
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
