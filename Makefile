@@ -28,6 +28,7 @@ test: install
 bench: install
 	$(BIN)/python bench/ingest.py --messages 20000
 	$(BIN)/python bench/latency.py --messages 100000 --keep var/bench
+	$(BIN)/python bench/sync.py --messages 20000
 
 lint: install
 	$(BIN)/ruff check .
