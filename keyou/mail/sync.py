@@ -444,8 +444,14 @@ def _sync_folder(
     folder.server_count = len(window)
     folder.save()
 
+    held_at_start = len(window & held.keys())
+
     def batch_done(stats) -> None:
         renew()
+        # The status page shows the history filling in while the pass runs.
+        MailFolder.objects.filter(pk=folder.pk).update(
+            held_count=min(len(window), held_at_start + stats.read)
+        )
         report.new, report.duplicates = stats.new, stats.duplicates
         report.flagged, report.failed = stats.flagged, stats.failed
         if progress is not None:

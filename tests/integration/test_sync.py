@@ -138,6 +138,9 @@ def test_sync_resumes_after_the_server_goes_away(box, dovecot, monkeypatch):
     assert first.error_kind in {ProblemKind.UNREACHABLE, ProblemKind.PROTOCOL, ProblemKind.TIMEOUT}
     held_before = MailboxCopy.objects.filter(mailbox=box).count()
     assert 0 < held_before < 700
+    # The status page saw the history filling in before the pass broke off.
+    inbox_folder = MailFolder.objects.get(mailbox=box, name="INBOX")
+    assert inbox_folder.server_count == 700 and 0 < inbox_folder.held_count <= held_before
     box.refresh_from_db()
     assert box.failures == 1 and box.next_sync_at > timezone.now()
     dovecot.start()
