@@ -89,7 +89,10 @@ def measure(sample_accounts: int, seed: int) -> dict:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate", verbosity=0)  # a data dir built by an older version
     from django.db.models import Count
     from django.test import Client
 
