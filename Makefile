@@ -40,7 +40,7 @@ format: install
 
 # Re-extract the translatable strings and compile the catalogs (needs GNU gettext).
 messages: install
-	cd keyou && ../$(BIN)/keyou makemessages -l zh_Hans --ignore=.venv --no-obsolete
+	cd keyou && ../$(BIN)/keyou makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=var --no-obsolete
 	cd keyou && ../$(BIN)/keyou compilemessages
 
 clean:

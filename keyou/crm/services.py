@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from keyou.crm.activities import interaction_activity, link_contacts, note_activity
 from keyou.crm.models import (
@@ -29,7 +30,21 @@ from keyou.search.services import (
 
 
 class InvalidChange(ValueError):
-    """A change the user asked for that cannot be made; the message says why."""
+    """A change the user asked for that cannot be made; the message says why.
+
+    `str()` is the message in English (the API and the CLI show it); `localized()`
+    is the same message in the active language, for the web pages.
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.template = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def localized(self) -> str:
+        """Return the message translated into the active language."""
+        text = gettext(self.template)
+        return text % self.params if self.params else text
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -40,7 +55,7 @@ def _contacts_of(account: Account, contact_ids: Iterable[int]) -> list[Contact]:
     ids = set(contact_ids)
     contacts = list(Contact.objects.filter(account=account, pk__in=ids))
     if len(contacts) != len(ids):
-        raise InvalidChange("a chosen contact does not belong to this account")
+        raise InvalidChange(gettext_noop("a chosen contact does not belong to this account"))
     return contacts
 
 
@@ -49,9 +64,9 @@ def note_add(*, actor: Actor, account: Account, body: str) -> Note:
     """Add a note to ACCOUNT's timeline."""
     body = body.strip()
     if not body:
-        raise InvalidChange("a note cannot be empty")
+        raise InvalidChange(gettext_noop("a note cannot be empty"))
     if len(body) > 20_000:
-        raise InvalidChange("a note can hold at most 20,000 characters")
+        raise InvalidChange(gettext_noop("a note can hold at most 20,000 characters"))
     note = Note.objects.create(
         account=account,
         author_id=_actor_id(actor),
@@ -78,11 +93,11 @@ def interaction_log(
 ) -> Activity:
     """Log a call or meeting with ACCOUNT (and some of its contacts) on its timeline."""
     if kind not in (ActivityKind.CALL, ActivityKind.MEETING):
-        raise InvalidChange("only calls and meetings can be logged")
+        raise InvalidChange(gettext_noop("only calls and meetings can be logged"))
     if timezone.is_naive(occurred_at):
-        raise InvalidChange("the time needs a time zone")
+        raise InvalidChange(gettext_noop("the time needs a time zone"))
     if not summary.strip():
-        raise InvalidChange("say what was discussed")
+        raise InvalidChange(gettext_noop("say what was discussed"))
     contacts = _contacts_of(account, contact_ids)
     activity = interaction_activity(
         kind=ActivityKind(kind),
@@ -107,15 +122,20 @@ def account_update(*, actor: Actor, account: Account, **changes: str) -> Account
     """Change ACCOUNT's editable fields (name, country, source, lifecycle)."""
     unknown = set(changes) - set(EDITABLE_ACCOUNT_FIELDS)
     if unknown:
-        raise InvalidChange(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidChange(
+            gettext_noop("cannot change %(fields)s"), fields=", ".join(sorted(unknown))
+        )
     if "name" in changes and not changes["name"].strip():
-        raise InvalidChange("an account needs a name")
+        raise InvalidChange(gettext_noop("an account needs a name"))
     if "lifecycle" in changes and changes["lifecycle"] not in Lifecycle.values:
-        raise InvalidChange(f"lifecycle must be one of {', '.join(Lifecycle.values)}")
+        raise InvalidChange(
+            gettext_noop("lifecycle must be one of %(choices)s"),
+            choices=", ".join(Lifecycle.values),
+        )
     if "country" in changes:
         country = changes["country"].strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
-            raise InvalidChange("country is a two-letter code such as CN or DE")
+            raise InvalidChange(gettext_noop("country is a two-letter code such as CN or DE"))
         changes["country"] = country
     for field, value in changes.items():
         setattr(account, field, value.strip() if isinstance(value, str) else value)
@@ -128,9 +148,9 @@ def account_tag_add(*, actor: Actor, account: Account, name: str) -> Tag:
     """Tag ACCOUNT with NAME (the tag is created on first use)."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidChange("a tag needs a name")
+        raise InvalidChange(gettext_noop("a tag needs a name"))
     if len(name) > 80:
-        raise InvalidChange("a tag name can hold at most 80 characters")
+        raise InvalidChange(gettext_noop("a tag name can hold at most 80 characters"))
     tag, _ = Tag.objects.get_or_create(name=name)
     account.tags.add(tag)
     return tag
@@ -148,9 +168,9 @@ def contact_add(
     """Add a contact to ACCOUNT, optionally with an email address."""
     address = normalize_email(email) if email else ""
     if email and not address:
-        raise InvalidChange(f"{email!r} is not an email address")
+        raise InvalidChange(gettext_noop("%(email)s is not an email address"), email=repr(email))
     if address and ContactEmail.objects.filter(email=address).exists():
-        raise InvalidChange(f"{address} already belongs to a contact")
+        raise InvalidChange(gettext_noop("%(email)s already belongs to a contact"), email=address)
     contact = Contact.objects.create(
         account=account,
         name=name.strip()[:255],
@@ -171,14 +191,14 @@ def message_refile(
 ) -> Activity:
     """Move a message's timeline entry from FROM_ACCOUNT to TO_ACCOUNT (matching was wrong)."""
     if from_account.pk == to_account.pk:
-        raise InvalidChange("choose a different account")
+        raise InvalidChange(gettext_noop("choose a different account"))
     entry = (
         Activity.objects.select_for_update()
         .filter(account=from_account, message_id=message_id, kind=ActivityKind.EMAIL)
         .first()
     )
     if entry is None:
-        raise InvalidChange("this message is not filed to that account")
+        raise InvalidChange(gettext_noop("this message is not filed to that account"))
     existing = Activity.objects.filter(account=to_account, message_id=message_id).first()
     if existing is not None:
         entry.delete()

@@ -114,8 +114,14 @@ def classify(
 def _password(mailbox: Mailbox) -> str:
     try:
         return secret_decrypt(mailbox.password_encrypted)
-    except SecretUnreadable as exc:
-        raise ConnectionProblem(ProblemKind.AUTH, str(exc)) from None
+    except SecretUnreadable:
+        raise ConnectionProblem(
+            ProblemKind.AUTH,
+            _(
+                "The stored password cannot be decrypted; was the encryption key changed? "
+                "Enter the mailbox password again."
+            ),
+        ) from None
 
 
 def imap_connect(mailbox: Mailbox, *, timeout: float = DEFAULT_TIMEOUT) -> IMAPClient:

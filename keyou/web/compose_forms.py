@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from keyou.mail.models import OutgoingKind
 
@@ -49,7 +50,10 @@ class ComposeForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=900, required=False)
     body = forms.CharField(
-        label=_("Message"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 12})
+        label=pgettext_lazy("message body", "Message"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
     )
     include_quote = forms.BooleanField(label=_("Include the original text"), required=False)
     keep = forms.TypedMultipleChoiceField(

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from keyou.crm.models import ActivityKind, Contact, Lifecycle
 from keyou.crm.selectors import ACCOUNT_SORTS, AccountFilters
@@ -237,7 +238,9 @@ class AccountEditForm(forms.Form):
 
 class ContactCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, max_length=255)
-    email = forms.EmailField(label=_("Email"), required=False, max_length=320)
+    email = forms.EmailField(
+        label=pgettext_lazy("email address", "Email"), required=False, max_length=320
+    )
     title = forms.CharField(label=_("Title"), required=False, max_length=255)
 
     def clean(self):

@@ -55,7 +55,7 @@ def _apply(form, change: Callable, **kwargs) -> bool:
     try:
         change(**kwargs)
     except services.InvalidChange as exc:
-        form.add_error(None, str(exc))
+        form.add_error(None, exc.localized())
         return False
     return True
 

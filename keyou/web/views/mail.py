@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
@@ -404,19 +404,19 @@ def _disposition(filename: str, *, attachment: bool = True) -> str:
 
 # Problem codes (see keyou.mail.parse and keyou.mail.ingest) by prefix, for people.
 PROBLEM_LABELS = {
-    "unparseable": _lazy("Not readable as mail"),
-    "parser_error": _lazy("The parser failed on it"),
-    "message_id_conflict": _lazy("Another message has the same Message-ID"),
-    "bad_address_header": _lazy("An address header could not be read"),
-    "bad_date": _lazy("Unreadable date"),
-    "no_date": _lazy("No date"),
-    "decode_error": _lazy("Part of it could not be decoded"),
-    "missing_message_id": _lazy("No Message-ID"),
-    "too_deep": _lazy("Parts nested too deeply"),
-    "uuencode_malformed": _lazy("A broken uuencoded part"),
-    "charset": _lazy("Character set guessed"),
-    "cte_unknown": _lazy("Unknown transfer encoding"),
-    "defect": _lazy("Defect in the MIME structure"),
+    "unparseable": gettext_lazy("Not readable as mail"),
+    "parser_error": gettext_lazy("The parser failed on it"),
+    "message_id_conflict": gettext_lazy("Another message has the same Message-ID"),
+    "bad_address_header": gettext_lazy("An address header could not be read"),
+    "bad_date": gettext_lazy("Unreadable date"),
+    "no_date": gettext_lazy("No date"),
+    "decode_error": gettext_lazy("Part of it could not be decoded"),
+    "missing_message_id": gettext_lazy("No Message-ID"),
+    "too_deep": gettext_lazy("Parts nested too deeply"),
+    "uuencode_malformed": gettext_lazy("A broken uuencoded part"),
+    "charset": gettext_lazy("Character set guessed"),
+    "cte_unknown": gettext_lazy("Unknown transfer encoding"),
+    "defect": gettext_lazy("Defect in the MIME structure"),
 }
 
 
