@@ -1,0 +1,182 @@
+"""Nothing of a customer leaks to a user outside its scope, through any URL.
+
+Every URL pattern and every OpenAPI path that takes an object id is asked for, with
+every method, by carol (team Asia) about alice's customer acme (team Europe): each
+answer must be a 404 (or a 405 that is the same for any id) and must not contain the
+customer's data. A new URL with an id fails this test until it is listed in
+`OBJECTS` below, so new endpoints are covered as they are added.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from keyou.api.services import token_create
+from keyou.mail.ingest import mail_ingest
+from keyou.mail.models import Attachment, MailFolder, Message, OutgoingMessage
+from keyou.mail.sources import RawItem
+from tests.api.helpers import ApiClient
+
+SECRETS = ("Acme Trading", "Quotation request", "anna@acme.co.uk", "invoice-acme.pdf")
+
+
+def _patterns(resolver: URLResolver, prefix: str = ""):
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+@pytest.fixture
+def acme_everything(people, crm, acme_mail):
+    """Every kind of object a URL can name, all on alice's side."""
+    msg = EmailMessage()
+    msg["From"] = "Anna Buyer <anna@acme.co.uk>"
+    msg["To"] = "alice@demo-trading.com"
+    msg["Subject"] = "Quotation request: invoice"
+    msg["Message-ID"] = "<att-1@acme.co.uk>"
+    msg.set_content("See the invoice.")
+    msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
+                       filename="invoice-acme.pdf")  # fmt: skip
+    mail_ingest(mailbox=acme_mail.alice, items=[RawItem(source="att", raw=msg.as_bytes())])
+    message = Message.objects.get(message_id="att-1@acme.co.uk")
+    folder = MailFolder.objects.create(mailbox=acme_mail.alice, name="INBOX", enabled=True)
+    outgoing = OutgoingMessage.objects.create(
+        mailbox=acme_mail.alice,
+        sender=people.alice,
+        to=["anna@acme.co.uk"],
+        subject="Quotation request: offer",
+        message_id="out-1@demo-trading.com",
+        raw_sha256="0" * 64,
+        status="failed",
+    )
+    return {
+        "pk": {
+            "account": crm.acme.pk,
+            "contact": crm.anna.pk,
+            "thread": message.thread_id,
+            "message": message.pk,
+            "attachment": Attachment.objects.get(message=message).pk,
+            "mailbox": acme_mail.alice.pk,
+            "outgoing": outgoing.pk,
+        },
+        "folder": folder.pk,
+    }
+
+
+# URL name → the kind of object its <int:pk> names (and other arguments).
+OBJECTS = {
+    "account_detail": "account",
+    "account_edit": "account",
+    "note_create": "account",
+    "interaction_create": "account",
+    "tag_add": "account",
+    "tag_remove": "account",
+    "contact_create": "account",
+    "contact_detail": "contact",
+    "thread_detail": "thread",
+    "message_body": "message",
+    "message_raw": "message",
+    "message_refile": "message",
+    "message_cid": "message",
+    "attachment_download": "attachment",
+    "outbox_retry": "outgoing",
+    "mailbox_detail": "mailbox",
+    "mailbox_status": "mailbox",
+    "mailbox_test": "mailbox",
+    "mailbox_sync_now": "mailbox",
+    "folder_toggle": "mailbox",
+}
+API_OBJECTS = {"account_id": "account", "thread_id": "thread", "message_id": "message"}
+
+
+def _web_urls(objects: dict) -> list[tuple[str, str]]:
+    urls = []
+    for route, pattern in _patterns(get_resolver()):
+        if route.startswith(("admin/", "api/")) or "<" not in route:
+            continue
+        assert pattern.name in OBJECTS, f"{route} takes an id: add {pattern.name!r} to OBJECTS"
+        url = "/" + route
+        url = url.replace("<int:pk>", str(objects["pk"][OBJECTS[pattern.name]]))
+        url = url.replace("<int:folder_pk>", str(objects["folder"]))
+        url = url.replace("<path:cid>", "part1@acme.co.uk")
+        assert "<" not in url, f"{route}: unknown argument"
+        urls.append((pattern.name, url))
+    return urls
+
+
+def _assert_nothing_leaks(response, where: str) -> None:
+    assert response.status_code in (404, 405), f"{where} answered {response.status_code}"
+    body = response.content.decode(errors="replace")
+    for secret in SECRETS:
+        assert secret not in body, f"{where} shows {secret!r}"
+
+
+def test_every_web_url_with_an_id_is_404_outside_the_scope(acme_everything, people, login):
+    carol = login(people.carol)
+    urls = _web_urls(acme_everything)
+    assert len(urls) == len(OBJECTS)
+    for name, url in urls:
+        answers = []
+        for method in ("get", "post"):
+            response = getattr(carol, method)(url)
+            _assert_nothing_leaks(response, f"{method.upper()} {url} ({name})")
+            answers.append(response.status_code)
+        assert 404 in answers, f"{url} ({name}) never looked the object up"
+
+
+def test_the_owner_reaches_the_same_urls(acme_everything, people, login):
+    """The other half of the leak test: the ids are real, so a 404 above means scope."""
+    alice = login(people.alice)
+    for name, url in _web_urls(acme_everything):
+        if name in ("message_cid", "message_body"):
+            continue  # a text-only message has no HTML body or images: 404 for everyone
+        response = alice.get(url)
+        assert response.status_code in (200, 302, 405), (
+            f"GET {url} ({name}): {response.status_code}"
+        )
+
+
+def test_every_api_path_with_an_id_is_404_outside_the_scope(acme_everything, people, client):
+    schema = client.get("/api/v1/openapi.json").json()
+    api = ApiClient(token_create(user=people.carol, name="leak test")[1])
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if "{" not in path:
+            continue
+        url = path.removeprefix("/api/v1")
+        for arg, kind in API_OBJECTS.items():
+            url = url.replace("{" + arg + "}", str(acme_everything["pk"][kind]))
+        assert "{" not in url, f"{path}: add its argument to API_OBJECTS"
+        for method in operations:
+            if method == "get":
+                response = api.get(url)
+            else:
+                response = api.post(url, {"body": "a note from outside"})
+            assert response.status_code == 404, f"{method.upper()} {path}: {response.status_code}"
+            _assert_nothing_leaks(response, f"{method.upper()} {path}")
+            checked += 1
+    assert checked >= 5
+
+
+def test_lists_and_search_show_nothing_outside_the_scope(acme_everything, people, login):
+    carol = login(people.carol)
+    for url in (
+        "/accounts/",
+        "/accounts/?q=acme",
+        "/search/?q=Quotation",
+        "/search/?q=acme.co.uk",
+        "/problems/",
+        "/mailboxes/",
+        "/outbox/",
+        "/notifications/",
+    ):
+        response = carol.get(url)
+        assert response.status_code in (200, 403, 404), url  # problems/: admins only
+        body = response.content.decode()
+        for secret in SECRETS:
+            assert secret not in body, f"{url} shows {secret!r}"
