@@ -109,6 +109,15 @@ class MailFolder(models.Model):
             models.UniqueConstraint(fields=["mailbox", "name"], name="folder_once_per_mailbox"),
         ]
 
+    @property
+    def is_synced(self) -> bool:
+        """Its history is fetched and Keyou holds everything the server has in the window."""
+        return (
+            self.initial_done
+            and self.server_count is not None
+            and self.held_count >= self.server_count
+        )
+
     def __str__(self) -> str:
         return f"{self.mailbox_id}:{self.display_name or self.name}"
 

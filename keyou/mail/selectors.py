@@ -98,6 +98,11 @@ def mailboxes_visible_to(actor: Actor) -> QuerySet[Mailbox]:
     return Mailbox.objects.filter(mine).distinct()
 
 
+def mailbox_may_manage(actor: Actor, mailbox: Mailbox) -> bool:
+    """Owners and admins manage a mailbox's connection; team members of a shared one look."""
+    return sees_everything(actor) or mailbox.owners.filter(pk=actor.pk).exists()
+
+
 def mailbox_get_for(actor: Actor, mailbox_id: int, *, manage: bool = False) -> Mailbox:
     """Return the mailbox if ACTOR may see it (MANAGE: change its connection), else NotFound.
 
@@ -106,7 +111,7 @@ def mailbox_get_for(actor: Actor, mailbox_id: int, *, manage: bool = False) -> M
     mailbox = mailboxes_visible_to(actor).filter(pk=mailbox_id).first()
     if mailbox is None:
         raise NotFound
-    if manage and not (sees_everything(actor) or mailbox.owners.filter(pk=actor.pk).exists()):
+    if manage and not mailbox_may_manage(actor, mailbox):
         raise NotFound
     return mailbox
 
@@ -117,10 +122,7 @@ def mailbox_status(mailbox: Mailbox, *, log_limit: int = 20) -> dict:
     enabled = [f for f in folders if f.enabled]
     server = sum(f.server_count or 0 for f in enabled)
     held = sum(f.held_count for f in enabled)
-    reconciled = bool(enabled) and all(
-        f.initial_done and f.server_count is not None and f.held_count >= f.server_count
-        for f in enabled
-    )
+    reconciled = bool(enabled) and all(f.is_synced for f in enabled)
     return {
         "folders": folders,
         "logs": list(mailbox.sync_logs.all()[:log_limit]),

@@ -576,7 +576,7 @@ def mailbox_sync(
     started = time.monotonic()
     began = timezone.now()
     if not lease_take(mailbox.pk, owner):
-        report.skipped = "another worker is syncing this mailbox"
+        report.skipped = _("Another worker is syncing this mailbox.")
         return report
     try:
         client = imap_connect(mailbox)
@@ -590,7 +590,9 @@ def mailbox_sync(
 
     def renew() -> None:
         if not lease_take(mailbox.pk, owner):
-            raise ConnectionProblem(ProblemKind.PROTOCOL, "the sync lease was lost")
+            raise ConnectionProblem(
+                ProblemKind.PROTOCOL, _("Another worker took over this mailbox's sync.")
+            )
 
     try:
         enabled = [f for f in folders_discover(mailbox, client) if f.enabled]

@@ -6,7 +6,6 @@ import imaplib
 import io
 import json
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -307,4 +306,3 @@ def test_cli_connect_from_stdin_and_sync(db, dovecot, monkeypatch, capsys):
     report = json.loads(capsys.readouterr().out)
     inbox = next(f for f in report["folders"] if f["folder"] == "INBOX")
     assert report["ok"] and inbox["server"] == 3 and inbox["held"] == 3
-    assert threading.active_count() >= 1

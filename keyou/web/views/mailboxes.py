@@ -17,7 +17,6 @@ from keyou.crm.selectors import NotFound
 from keyou.mail import selectors
 from keyou.mail.models import Mailbox
 from keyou.mail.services import folder_set_enabled
-from keyou.people.access import sees_everything
 from keyou.people.services import InvalidInput
 from keyou.web.mailbox_forms import MailboxConnectForm
 
@@ -36,10 +35,6 @@ def _mailbox_or_404(request: HttpRequest, pk: int, *, manage: bool = False) -> M
         raise Http404 from None
 
 
-def _may_manage(request: HttpRequest, mailbox: Mailbox) -> bool:
-    return sees_everything(request.user) or mailbox.owners.filter(pk=request.user.pk).exists()
-
-
 @login_required
 @require_GET
 def mailbox_list(request: HttpRequest) -> HttpResponse:
@@ -56,7 +51,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
 def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status of one mailbox, and (for its owners and admins) its connection form."""
     mailbox = _mailbox_or_404(request, pk)
-    manage = _may_manage(request, mailbox)
+    manage = selectors.mailbox_may_manage(request.user, mailbox)
     form = None
     if manage:
         form = MailboxConnectForm(request.POST or None, mailbox=mailbox)
@@ -101,7 +96,11 @@ def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status block alone, polled by the page while a sync runs."""
     mailbox = _mailbox_or_404(request, pk)
-    context = {"mailbox": mailbox, "status": selectors.mailbox_status(mailbox)}
+    context = {
+        "mailbox": mailbox,
+        "status": selectors.mailbox_status(mailbox),
+        "manage": selectors.mailbox_may_manage(request.user, mailbox),
+    }
     return render(request, "web/mailboxes/partials/status.html", context)
 
 
