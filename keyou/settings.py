@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "keyou.search",
     "keyou.web",
     "keyou.api",
+    "keyou.audit",
     # django-ninja: its templates and static Swagger UI, so /api/v1/docs needs no CDN.
     "ninja",
 ]
@@ -142,6 +143,13 @@ KEYOU_IMPORT_BATCH = env_int("KEYOU_IMPORT_BATCH", 200)
 # Parser processes used by import and sync (0: parse in the importing process).
 KEYOU_IMPORT_WORKERS = env_int("KEYOU_IMPORT_WORKERS", min(4, os.cpu_count() or 1))
 KEYOU_SYNC_INTERVAL = env_int("KEYOU_SYNC_INTERVAL", 120)  # seconds between polls
+# Alert a user's manager and the admins when someone views or exports this many
+# customer records within the window (seconds).
+KEYOU_ACCESS_ALERT_RECORDS = env_int("KEYOU_ACCESS_ALERT_RECORDS", 200)
+KEYOU_ACCESS_ALERT_WINDOW = env_int("KEYOU_ACCESS_ALERT_WINDOW", 3600)
+# Sensitive actions (exports, role changes, grants, handover) ask for the password
+# again when the last one was entered longer ago than this.
+KEYOU_REAUTH_MINUTES = env_int("KEYOU_REAUTH_MINUTES", 15)
 
 # Background work: SqliteHuey in the data dir by default (the consumer runs
 # inside `keyou serve`); with KEYOU_REDIS_URL, RedisHuey so several

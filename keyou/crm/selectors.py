@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from keyou.crm.models import Account, AccountDomain, Activity, ActivityKind, Contact, Lifecycle
-from keyou.people.access import Actor, scope_q
+from keyou.people.access import Actor, NotAllowed, scope_q
 
 
 class NotFound(LookupError):
@@ -107,8 +107,8 @@ def accounts_search(actor: Actor, *, q: str = "", limit: int | None = None) -> Q
 def account_get_for(actor: Actor, ref: str | int, *, write: bool = False) -> Account:
     """Return the account with id or domain REF that ACTOR may see, else raise NotFound.
 
-    WRITE is accepted now so call sites say what they mean; edit rights narrow
-    it in the access issue.
+    With WRITE, an account ACTOR may see but not change (a read-only grant, a
+    role without the edit capability) raises NotAllowed instead.
     """
     qs = accounts_visible_to(actor).select_related("owner", "team")
     text = str(ref).strip()
@@ -122,6 +122,8 @@ def account_get_for(actor: Actor, ref: str | int, *, write: bool = False) -> Acc
         account = qs.filter(pk__in=list(hit)).first()
     if account is None:
         raise NotFound(f"account {ref!r} not found")
+    if write and not Account.objects.filter(scope_q(actor, write=True), pk=account.pk).exists():
+        raise NotAllowed("edit_customers")
     return account
 
 

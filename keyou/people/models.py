@@ -52,12 +52,86 @@ class Team(models.Model):
         return self.name
 
 
+class Capability(models.TextChoices):
+    """What a role allows, beyond seeing the customers in its scope."""
+
+    VIEW_CUSTOMERS = "view_customers", _("View customers")
+    CREATE_CUSTOMERS = "create_customers", _("Create customers")
+    EDIT_CUSTOMERS = "edit_customers", _("Edit customers")
+    DELETE_CUSTOMERS = "delete_customers", _("Delete customers")
+    VIEW_EMAIL_BODIES = "view_email_bodies", _("Read email bodies and attachments")
+    VIEW_DEAL_AMOUNTS = "view_deal_amounts", _("See deal amounts")
+    SEND_MAIL = "send_mail", _("Send mail")
+    EXPORT = "export", _("Export")
+    ASSIGN = "assign", _("Assign customers")
+    CLAIM_POOL = "claim_pool", _("Claim from the public pool")
+    MANAGE_RULES = "manage_rules", _("Manage rules")
+    MANAGE_MAILBOXES = "manage_mailboxes", _("Manage mailboxes")
+    MANAGE_USERS = "manage_users", _("Manage users, teams and roles")
+    VIEW_AUDIT = "view_audit", _("View the audit log")
+
+
+class DataScope(models.TextChoices):
+    """Whose customers a role sees."""
+
+    OWN = "own", _("Own")
+    TEAM = "team", _("Team")
+    SUBTREE = "subtree", _("Team and sub-teams")
+    ALL = "all", _("All")
+
+
+class Role(models.Model):
+    """A set of capabilities and a data scope, editable by admins."""
+
+    slug = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    builtin = models.BooleanField(default=False)
+    capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
+    scope = models.CharField(
+        _("data scope"), max_length=16, choices=DataScope.choices, default=DataScope.OWN
+    )
+    by_region = models.BooleanField(_("only the user's regions"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, capability: str) -> bool:
+        return capability in (self.capabilities or [])
+
+
+class RegionGroup(models.Model):
+    """A named group of countries a user can be given as one region (e.g. EU, LATAM)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    countries = models.JSONField(_("countries"), default=list)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who logs in to Keyou."""
 
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    # ISO 3166 country codes and region group codes, as entered (e.g. ["CN", "EU"]).
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    departed_at = models.DateTimeField(_("departed"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
@@ -66,6 +140,58 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class AccessGrant(models.Model):
+    """Temporary access (临时权限) to some accounts, or to a team's accounts, until a time."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants_given"
+    )
+    accounts = models.ManyToManyField("crm.Account", blank=True, related_name="grants")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    edit = models.BooleanField(_("may edit"), default=False)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    expiry_audited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="grant_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} to {self.user_id}"
+
+
+class AccessRequest(models.Model):
+    """A user asks for access to a record they cannot see (never confirms it exists)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    requester = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_requests")
+    account_id = models.PositiveBigIntegerField()  # not a key: the row may not exist
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    grant = models.ForeignKey(AccessGrant, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"request {self.pk}"
 
 
 class Notification(models.Model):

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from keyou.mail.domains import registrable_domain
-from keyou.people.models import Notification, Organization, Team, User
+from keyou.people.access import forget_reach
+from keyou.people.models import Notification, Organization, RegionGroup, Role, Team, User
 
 
 class InvalidInput(ValueError):
@@ -51,6 +52,34 @@ def team_ensure(*, name: str, parent: str | None = None) -> Team:
     return team
 
 
+def regions_clean(codes: Iterable[str]) -> list[str]:
+    """Return region CODES checked and upper-cased: ISO country codes or region group codes."""
+    groups = {g.upper() for g in RegionGroup.objects.values_list("code", flat=True)}
+    out: list[str] = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if not code:
+            continue
+        if code not in groups and not (len(code) == 2 and code.isalpha()):
+            raise InvalidInput(
+                f"{raw!r} is neither a country code (e.g. CN, DE) nor a region group"
+            )
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def role_find(slug: str) -> Role:
+    """Return the role SLUG, or raise InvalidInput naming the roles there are."""
+    from keyou.people.roles import role_get
+
+    try:
+        return role_get(slug.strip())
+    except Role.DoesNotExist:
+        known = ", ".join(Role.objects.values_list("slug", flat=True))
+        raise InvalidInput(f"no role {slug!r}; roles: {known}") from None
+
+
 @transaction.atomic
 def user_add(
     *,
@@ -61,23 +90,31 @@ def user_add(
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    role: str | None = None,
+    regions: Iterable[str] | None = None,
 ) -> User:
-    """Create the user USERNAME (or update their email, team and admin flag)."""
+    """Create the user USERNAME (or update their email, team, role, regions and admin flag)."""
     if not username.strip():
         raise InvalidInput("a username is required")
     team_obj = team_ensure(name=team) if team else None
+    role_obj = role_find("admin" if admin and not role else role) if (role or admin) else None
     user, _created = User.objects.get_or_create(username=username.strip())
     user.email = email.strip()
-    user.team = team_obj
+    if team_obj is not None or _created:
+        user.team = team_obj
     user.first_name = first_name or user.first_name
     user.last_name = last_name or user.last_name
-    if admin:
-        user.is_superuser = user.is_staff = True
+    if role_obj is not None:
+        user.role = role_obj
+        user.is_superuser = user.is_staff = role_obj.slug == "admin"
+    if regions is not None:
+        user.regions = regions_clean(regions)
     if password:
         user.set_password(password)
     elif not user.has_usable_password() or _created:
         user.set_unusable_password()
     user.save()
+    forget_reach(user)
     return user
 
 

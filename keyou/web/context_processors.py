@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from keyou.people.access import reach
 from keyou.people.selectors import unread_notifications
 
 
 def header(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    return {"unread_notifications": unread_notifications(user) if user is not None else 0}
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0, "can": {}}
+    # `can.export`, `can.manage_users`, ...: what the menu offers this user.
+    return {
+        "unread_notifications": unread_notifications(user),
+        "can": {capability: True for capability in reach(user).capabilities},
+    }

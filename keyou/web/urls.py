@@ -1,7 +1,7 @@
 """Web app URLs."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from keyou.web.views import (
     accounts,
@@ -12,6 +12,7 @@ from keyou.web.views import (
     mailboxes,
     me,
     notifications,
+    reauth,
     search,
 )
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
     path("me/", me.preferences, name="preferences"),
+    path("reauth/", reauth.reauth, name="reauth"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     # Customers
@@ -57,4 +59,10 @@ urlpatterns = [
     ),
     # Search
     path("search/", search.search, name="search"),
+    # Access: people and roles, grants and the audit log, exports, handover, security
+    path("", include("keyou.web.urls_people")),
+    path("", include("keyou.web.urls_grants")),
+    path("", include("keyou.web.urls_exports")),
+    path("", include("keyou.web.urls_handover")),
+    path("", include("keyou.web.urls_security")),
 ]

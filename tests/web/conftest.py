@@ -31,9 +31,13 @@ def people(db):
     organization_set(name="Demo Trading", domains=["demo-trading.com"], time_zone="Asia/Shanghai")
     return SimpleNamespace(
         alice=user_add(
-            username="alice", email="alice@demo-trading.com", team="Europe", first_name="Alice"
+            username="alice",
+            email="alice@demo-trading.com",
+            team="Europe",
+            first_name="Alice",
+            role="team_lead",
         ),
-        bob=user_add(username="bob", email="bob@demo-trading.com", team="Europe"),
+        bob=user_add(username="bob", email="bob@demo-trading.com", team="Europe", role="team_lead"),
         carol=user_add(username="carol", email="carol@demo-trading.com", team="Asia"),
         admin=user_add(username="admin", email="admin@demo-trading.com", admin=True),
     )

@@ -30,8 +30,10 @@ T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 def mail_org() -> SimpleNamespace:
     """Create and return the company: users alice, bob, carol, admin and their mailboxes."""
     organization_set(name="Demo Trading", domains=["demo-trading.com"], time_zone="Asia/Shanghai")
-    alice = user_add(username="alice", email="alice@demo-trading.com", team="Europe")
-    bob = user_add(username="bob", email="bob@demo-trading.com", team="Europe")
+    alice = user_add(
+        username="alice", email="alice@demo-trading.com", team="Europe", role="team_lead"
+    )
+    bob = user_add(username="bob", email="bob@demo-trading.com", team="Europe", role="team_lead")
     carol = user_add(username="carol", email="carol@demo-trading.com", team="Asia")
     admin = user_add(username="root", email="root@demo-trading.com", admin=True)
     boxes = SimpleNamespace(

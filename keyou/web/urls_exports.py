@@ -1,0 +1,3 @@
+"""Web URLs: exports."""
+
+urlpatterns: list = []

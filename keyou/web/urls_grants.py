@@ -1,0 +1,3 @@
+"""Web URLs: grants."""
+
+urlpatterns: list = []

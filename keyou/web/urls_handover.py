@@ -1,0 +1,3 @@
+"""Web URLs: handover."""
+
+urlpatterns: list = []

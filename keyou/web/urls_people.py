@@ -1,0 +1,3 @@
+"""Web URLs: people."""
+
+urlpatterns: list = []

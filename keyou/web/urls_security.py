@@ -1,0 +1,3 @@
+"""Web URLs: security."""
+
+urlpatterns: list = []
