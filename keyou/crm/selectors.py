@@ -205,7 +205,10 @@ def timeline_for(
         account_ref if isinstance(account_ref, Account) else account_get_for(actor, account_ref)
     )
     copies = MailboxCopy.objects.select_related("mailbox").order_by("mailbox__address", "folder")
-    qs = Activity.objects.filter(account=account)
+    from keyou.mail.selectors import private_thread_q
+
+    # Emails of a private thread stay off the timeline for those outside it.
+    qs = Activity.objects.filter(account=account).filter(private_thread_q(actor))
     if kinds:
         qs = qs.filter(kind__in=kinds)
     if contact_id:

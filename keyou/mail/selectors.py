@@ -2,6 +2,10 @@
 
 A message is visible to whoever may see an account it is filed to, to the
 owners of a mailbox it sits in, and to the team of a shared mailbox it sits in.
+A thread marked private is visible only to its participants (owners of a
+mailbox holding one of its messages, or people it was written to or by) and to
+admins. Without the `view_email_bodies` capability a user sees that mail
+exists (who, when, subject) but never its text, HTML, original or attachments.
 """
 
 from __future__ import annotations
@@ -10,8 +14,59 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from keyou.crm.models import Activity
 from keyou.crm.selectors import NotFound, accounts_visible_to
-from keyou.mail.models import Attachment, Mailbox, MailboxCopy, MailboxKind, Message, Thread
-from keyou.people.access import Actor, sees_everything
+from keyou.mail.models import (
+    Attachment,
+    Mailbox,
+    MailboxCopy,
+    MailboxKind,
+    Message,
+    MessageAddress,
+    Thread,
+)
+from keyou.people.access import Actor, can, sees_everything
+from keyou.people.models import Capability
+
+BODY_FIELDS = ("text_body", "html_body", "visible_text", "snippet")
+
+
+def may_read_bodies(actor: Actor) -> bool:
+    """Return True when ACTOR may read email text, HTML, originals and attachments."""
+    return can(actor, Capability.VIEW_EMAIL_BODIES)
+
+
+def redact_bodies(actor: Actor, messages: list[Message]) -> list[Message]:
+    """Blank the bodies of MESSAGES (in memory) unless ACTOR may read them; return MESSAGES."""
+    if not may_read_bodies(actor):
+        for message in messages:
+            for name in BODY_FIELDS:
+                setattr(message, name, "")
+            message.body_hidden = True
+    return messages
+
+
+def private_thread_q(actor: Actor, *, thread_field: str = "thread") -> Q:
+    """Return the filter keeping rows whose thread (via THREAD_FIELD) ACTOR may see.
+
+    Threads not marked private pass; a private one only for its participants.
+    """
+    if sees_everything(actor):
+        return Q()
+    open_thread = Q(**{f"{thread_field}__isnull": True}) | Q(
+        **{f"{thread_field}__is_private": False}
+    )
+    if not getattr(actor, "is_authenticated", False) or actor.pk is None:
+        return open_thread
+    in_my_mailbox = MailboxCopy.objects.filter(
+        mailbox__owners=actor, message__thread_id=OuterRef(f"{thread_field}_id")
+    )
+    participant = Exists(in_my_mailbox)
+    email = (getattr(actor, "email", "") or "").strip().casefold()
+    if email:
+        written = MessageAddress.objects.filter(
+            email=email, message__thread_id=OuterRef(f"{thread_field}_id")
+        )
+        participant |= Exists(written)
+    return open_thread | participant
 
 
 def messages_visible_to(actor: Actor) -> QuerySet[Message]:
@@ -27,7 +82,7 @@ def messages_visible_to(actor: Actor) -> QuerySet[Message]:
     if actor.team_id:
         mailbox |= Q(mailbox__kind=MailboxKind.SHARED, mailbox__team_id=actor.team_id)
     held = MailboxCopy.objects.filter(mailbox, message_id=OuterRef("pk"))
-    return Message.objects.filter(Exists(filed) | Exists(held))
+    return Message.objects.filter(Exists(filed) | Exists(held)).filter(private_thread_q(actor))
 
 
 def threads_visible_to(actor: Actor) -> QuerySet[Thread]:
@@ -39,12 +94,19 @@ def threads_visible_to(actor: Actor) -> QuerySet[Thread]:
     )
 
 
-def message_get_for(actor: Actor, message_id: int) -> Message:
-    """Return message MESSAGE_ID if ACTOR may see it, else raise NotFound."""
+def message_get_for(actor: Actor, message_id: int, *, body: bool = False) -> Message:
+    """Return message MESSAGE_ID if ACTOR may see it, else raise NotFound.
+
+    BODY: the caller shows the text, HTML or original, so a reader without the
+    body capability gets NotFound too. Otherwise the bodies come back blanked
+    for such a reader.
+    """
+    if body and not may_read_bodies(actor):
+        raise NotFound(f"message {message_id!r} not found")
     message = messages_visible_to(actor).filter(pk=message_id).first()
     if message is None:
         raise NotFound(f"message {message_id!r} not found")
-    return message
+    return redact_bodies(actor, [message])[0]
 
 
 def thread_get_for(actor: Actor, thread_id: int) -> Thread:
@@ -55,18 +117,32 @@ def thread_get_for(actor: Actor, thread_id: int) -> Thread:
     return thread
 
 
-def thread_messages(actor: Actor, thread: Thread) -> QuerySet[Message]:
-    """Return the messages of THREAD that ACTOR may see, oldest first, with their parts."""
-    return (
+def thread_messages(actor: Actor, thread: Thread) -> list[Message]:
+    """Return the messages of THREAD that ACTOR may see, oldest first, with their parts.
+
+    Bodies are blanked, and attachments left out, for a reader without the body capability.
+    """
+    parts = ["addresses", "copies__mailbox", "activities__account"]
+    bodies = may_read_bodies(actor)
+    if bodies:
+        parts.append("attachments")
+    rows = list(
         messages_visible_to(actor)
         .filter(thread=thread)
-        .prefetch_related("addresses", "attachments", "copies__mailbox", "activities__account")
+        .prefetch_related(*parts)
         .order_by("sent_at", "id")
     )
+    if not bodies:
+        for message in rows:
+            cache = message.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache["attachments"] = Attachment.objects.none()
+    return redact_bodies(actor, rows)
 
 
 def attachment_get_for(actor: Actor, attachment_id: int) -> Attachment:
-    """Return attachment ATTACHMENT_ID if ACTOR may see its message, else raise NotFound."""
+    """Return attachment ATTACHMENT_ID if ACTOR may read its message's content, else NotFound."""
+    if not may_read_bodies(actor):
+        raise NotFound(f"attachment {attachment_id!r} not found")
     attachment = (
         Attachment.objects.filter(
             pk=attachment_id, message__in=messages_visible_to(actor).values("pk")

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from keyou.mail.models import Mailbox, MailboxKind, MailFolder, Message, Tombstone
+from keyou.mail.models import (
+    Mailbox,
+    MailboxCopy,
+    MailboxKind,
+    MailFolder,
+    Message,
+    MessageAddress,
+    Thread,
+    Tombstone,
+)
 from keyou.mail.parse import normalize_email
-from keyou.people.access import SYSTEM, Actor
+from keyou.people.access import SYSTEM, Actor, NotAllowed, sees_everything
 from keyou.people.models import User
 from keyou.people.services import InvalidInput
 
@@ -62,3 +71,33 @@ def folder_set_enabled(folder: MailFolder, *, enabled: bool) -> MailFolder:
         folder.enabled = enabled
         folder.save(update_fields=["enabled"])
     return folder
+
+
+def thread_participant(actor: Actor, thread: Thread) -> bool:
+    """Return True when ACTOR took part in THREAD: a mailbox of theirs holds it, or it names them."""
+    if actor is SYSTEM or actor.pk is None:
+        return False
+    if MailboxCopy.objects.filter(mailbox__owners=actor, message__thread=thread).exists():
+        return True
+    email = normalize_email(getattr(actor, "email", "") or "")
+    return (
+        bool(email) and MessageAddress.objects.filter(message__thread=thread, email=email).exists()
+    )
+
+
+def thread_set_private(*, actor: Actor, thread: Thread, private: bool, request=None) -> Thread:
+    """Mark THREAD private (only participants and admins see it) or shared again.
+
+    Only a participant or an admin may change it; others get NotAllowed.
+    """
+    from keyou.audit.models import AuditAction
+    from keyou.audit.services import audit
+
+    if not (sees_everything(actor) or thread_participant(actor, thread)):
+        raise NotAllowed("thread_privacy")
+    if thread.is_private != private:
+        Thread.objects.filter(pk=thread.pk).update(is_private=private)
+        thread.is_private = private
+        audit(actor, AuditAction.THREAD_PRIVACY, obj=thread, data={"private": private},
+              request=request)  # fmt: skip
+    return thread

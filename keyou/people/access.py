@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
@@ -45,8 +46,8 @@ Actor = Any  # a people.User or SYSTEM
 _CACHE_SECONDS = 30
 
 
-class NotAllowed(PermissionError):
-    """The actor may see the record (or page) but not do this with it."""
+class NotAllowed(PermissionDenied):
+    """The actor may see the record (or page) but not do this with it (a 403 in views)."""
 
 
 @dataclass(frozen=True)

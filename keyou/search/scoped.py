@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from keyou.crm.models import Account, Contact
 from keyou.crm.selectors import accounts_visible_to, contacts_visible_to
 from keyou.mail.models import Message
-from keyou.mail.selectors import messages_visible_to
+from keyou.mail.selectors import may_read_bodies, messages_visible_to
 from keyou.people.access import Actor, sees_everything
 from keyou.search.models import SearchKind
 from keyou.search.selectors import search
@@ -36,7 +36,12 @@ def search_for(actor: Actor, q: str, *, limit: int = 20) -> SearchResults:
     scope = None if sees_everything(actor) else accounts_visible_to(actor).values("pk")
     account_hits = search(q, kinds={SearchKind.ACCOUNT}, account_ids=scope, limit=limit)
     contact_hits = search(q, kinds={SearchKind.CONTACT}, account_ids=scope, limit=limit)
-    message_hits = search(q, kinds={SearchKind.MESSAGE}, account_ids=scope, limit=limit)
+    # Message hits match on email text: none for a reader who may not read bodies.
+    message_hits = (
+        search(q, kinds={SearchKind.MESSAGE}, account_ids=scope, limit=limit)
+        if may_read_bodies(actor)
+        else []
+    )
     return SearchResults(
         accounts=_load(accounts_visible_to(actor), account_hits),
         contacts=_load(contacts_visible_to(actor).select_related("account"), contact_hits),

@@ -25,6 +25,7 @@ from keyou.crm.selectors import (
     timeline_for,
 )
 from keyou.mail.models import MailboxCopy, Thread
+from keyou.mail.selectors import may_read_bodies
 from keyou.people.access import Actor
 
 ACCOUNTS_PER_PAGE = 50
@@ -212,6 +213,9 @@ def timeline_page(
     more = len(entries) > per_page
     entries = entries[:per_page]
     _fill_threads(account, threaded, [e for e in entries if e.type == "thread"])
+    if not may_read_bodies(actor):
+        for entry in entries:
+            entry.snippet = ""
     _fill_notes([e for e in entries if e.type == ActivityKind.NOTE])
     return TimelinePage(
         entries=entries, next_cursor=entries[-1].cursor.encode() if more and entries else None

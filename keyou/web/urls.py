@@ -36,6 +36,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
     # Mail
     path("threads/<int:pk>/", mail.thread_detail, name="thread_detail"),
+    path("threads/<int:pk>/privacy/", mail.thread_privacy, name="thread_privacy"),
     path("messages/<int:pk>/body/", mail.message_body, name="message_body"),
     path("messages/<int:pk>/raw/", mail.message_raw, name="message_raw"),
     path("messages/<int:pk>/refile/", mail.message_refile, name="message_refile"),

@@ -79,6 +79,7 @@ OBJECTS = {
     "contact_create": "account",
     "contact_detail": "contact",
     "thread_detail": "thread",
+    "thread_privacy": "thread",
     "message_body": "message",
     "message_raw": "message",
     "message_refile": "message",
@@ -116,8 +117,23 @@ def _assert_nothing_leaks(response, where: str) -> None:
         assert secret not in body, f"{where} shows {secret!r}"
 
 
-def test_every_web_url_with_an_id_is_404_outside_the_scope(acme_everything, people, login):
-    carol = login(people.carol)
+@pytest.fixture(params=["carol", "sid", "rita"])
+def outsider(request, people):
+    """Someone who must not see acme: carol (salesperson, other team), sid (salesperson in
+    alice's own team: scope "own"), rita (regional manager for the EU; acme is in GB)."""
+    from keyou.people.services import user_add
+
+    if request.param == "carol":
+        return people.carol
+    if request.param == "sid":
+        return user_add(username="sid", email="sid@demo-trading.com", team="Europe",
+                        role="salesperson")  # fmt: skip
+    return user_add(username="rita", email="rita@demo-trading.com", team="Europe",
+                    role="regional_manager", regions=["EU"])  # fmt: skip
+
+
+def test_every_web_url_with_an_id_is_404_outside_the_scope(acme_everything, outsider, login):
+    carol = login(outsider)
     urls = _web_urls(acme_everything)
     assert len(urls) == len(OBJECTS)
     for name, url in urls:
@@ -141,9 +157,9 @@ def test_the_owner_reaches_the_same_urls(acme_everything, people, login):
         )
 
 
-def test_every_api_path_with_an_id_is_404_outside_the_scope(acme_everything, people, client):
+def test_every_api_path_with_an_id_is_404_outside_the_scope(acme_everything, outsider, client):
     schema = client.get("/api/v1/openapi.json").json()
-    api = ApiClient(token_create(user=people.carol, name="leak test")[1])
+    api = ApiClient(token_create(user=outsider, name="leak test")[1])
     checked = 0
     for path, operations in schema["paths"].items():
         if "{" not in path:
@@ -163,8 +179,8 @@ def test_every_api_path_with_an_id_is_404_outside_the_scope(acme_everything, peo
     assert checked >= 5
 
 
-def test_lists_and_search_show_nothing_outside_the_scope(acme_everything, people, login):
-    carol = login(people.carol)
+def test_lists_and_search_show_nothing_outside_the_scope(acme_everything, outsider, login):
+    carol = login(outsider)
     for url in (
         "/accounts/",
         "/accounts/?q=acme",
@@ -180,3 +196,57 @@ def test_lists_and_search_show_nothing_outside_the_scope(acme_everything, people
         body = response.content.decode()
         for secret in SECRETS:
             assert secret not in body, f"{url} shows {secret!r}"
+
+
+BODIES = ("Please quote 500 LED panels", "Our offer is attached", "See the invoice", "%PDF-1.4")
+
+
+def _assert_no_body(response, where: str) -> None:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    text = content.decode(errors="replace")
+    for body in BODIES:
+        assert body not in text, f"{where} shows the email text {body!r}"
+
+
+def test_finance_never_receives_an_email_body(acme_everything, people, login, client):
+    """Finance sees every account and that mail exists, never what it says: any page, any API."""
+    from keyou.people.services import user_add
+
+    fiona = user_add(username="fiona", email="fiona@demo-trading.com", role="finance")
+    web = login(fiona)
+    account = acme_everything["pk"]["account"]
+    assert web.get(f"/accounts/{account}/").status_code == 200  # she sees the customer
+    thread_page = web.get(f"/threads/{acme_everything['pk']['thread']}/")
+    assert thread_page.status_code == 200 and b"Quotation request" in thread_page.content
+    pages = [url for _name, url in _web_urls(acme_everything)]
+    pages += [
+        f"/accounts/{account}/",
+        "/accounts/",
+        "/search/?q=LED+panels",
+        "/search/?q=invoice",
+        "/search/?q=acme",
+    ]
+    for thread in Message.objects.values_list("thread_id", flat=True).distinct():
+        pages.append(f"/threads/{thread}/")
+    for message in Message.objects.values_list("pk", flat=True):
+        pages += [f"/messages/{message}/body/", f"/messages/{message}/raw/"]
+    for url in pages:
+        _assert_no_body(web.get(url), f"GET {url}")
+
+    api = ApiClient(token_create(user=fiona, name="finance")[1])
+    schema = client.get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if "get" not in operations:
+            continue
+        url = path.removeprefix("/api/v1")
+        for arg, kind in API_OBJECTS.items():
+            url = url.replace("{" + arg + "}", str(acme_everything["pk"][kind]))
+        if "{" in url:
+            continue
+        query = "?q=LED" if "search" in url else ""
+        _assert_no_body(api.get(url + query), f"API GET {url}")
+    assert api.get(f"/messages/{acme_everything['pk']['message']}/raw").status_code == 404
+
+    # The same pages do show the text to someone whose role reads mail.
+    alice_page = login(people.alice).get(f"/threads/{acme_everything['pk']['thread']}/")
+    assert b"See the invoice" in alice_page.content

@@ -21,8 +21,10 @@ from keyou.api.schemas.accounts import (
     note_out,
     timeline_entry_out,
 )
+from keyou.audit.services import record_view
 from keyou.crm import selectors, services
 from keyou.crm.models import ActivityKind, Lifecycle
+from keyou.mail.selectors import redact_bodies
 from keyou.people.models import User
 
 router = Router(tags=["accounts"])
@@ -83,6 +85,7 @@ def list_accounts(
 def get_account(request: HttpRequest, account_id: int):
     """Return the account with its domains, contacts and timeline counts."""
     account = selectors.account_get_for(request.auth, account_id)
+    record_view(request.auth, account, request=request)
     contacts = list(selectors.account_contacts(request.auth, account))
     return account_detail_out(account, contacts, selectors.account_counts(account))
 
@@ -109,6 +112,7 @@ def account_timeline(
         cursor=cursor,
         limit=limit,
     )
+    redact_bodies(request.auth, [a.message for a in rows if a.message is not None])
     return TimelinePage(items=[timeline_entry_out(a) for a in rows], next_cursor=next_cursor)
 
 

@@ -51,7 +51,7 @@ def get_message(request: HttpRequest, message_id: int):
 )
 def get_message_raw(request: HttpRequest, message_id: int):
     """Return the message exactly as it was received, as message/rfc822."""
-    message = selectors.message_get_for(request.auth, message_id)
+    message = selectors.message_get_for(request.auth, message_id, body=True)
     try:
         raw = blob_get(message.raw_sha256)
     except (FileNotFoundError, ValueError):

@@ -7,6 +7,7 @@ from ninja import Router
 
 from keyou.api.routers.common import COMMON_ERRORS
 from keyou.api.schemas.mail import ThreadOut, thread_out
+from keyou.audit.services import record_view
 from keyou.mail import selectors
 
 router = Router(tags=["mail"])
@@ -21,4 +22,5 @@ router = Router(tags=["mail"])
 def get_thread(request: HttpRequest, thread_id: int):
     """Return the thread with the messages of it you may see, oldest first."""
     thread = selectors.thread_get_for(request.auth, thread_id)
+    record_view(request.auth, thread, request=request)
     return thread_out(thread, list(selectors.thread_messages(request.auth, thread)))

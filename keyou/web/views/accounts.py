@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from keyou.audit.services import record_view
 from keyou.crm import services
 from keyou.crm.models import Account, ActivityKind
 from keyou.crm.selectors import NotFound, account_contacts, account_get_for
@@ -165,7 +166,12 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tl_form.is_valid()
     target = htmx_target(request)
     if target is None:
-        return _render_detail(request, pk, tl_form)
+        try:
+            account = account_get_for(request.user, pk)
+        except NotFound:
+            raise Http404 from None
+        record_view(request.user, account, request=request)
+        return _render_detail(request, account, tl_form)
     try:
         account, timeline = pages.account_timeline(request.user, pk, **tl_form.options())
     except NotFound:

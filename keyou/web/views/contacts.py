@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from keyou.audit.services import record_view
 from keyou.crm.selectors import NotFound
 from keyou.web import selectors as pages
 from keyou.web.views.accounts import htmx_target
@@ -23,6 +24,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         data = pages.contact_page(request.user, pk, cursor=cursor)
     except NotFound:
         raise Http404 from None
+    if cursor is None:
+        record_view(request.user, data.contact, request=request)
     url = reverse("contact_detail", args=[pk])
     next_cursor = data.timeline.next_cursor
     context = {

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,21 +29,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
+from keyou.audit.services import record_view
 from keyou.crm import services as crm_services
 from keyou.crm.models import Account, ActivityKind
 from keyou.crm.selectors import NotFound, account_get_for, accounts_search, accounts_visible_to
+from keyou.mail import services as mail_services
 from keyou.mail.blobs import blob_path
 from keyou.mail.models import AddressRole, Attachment, Message, OutgoingMessage
 from keyou.mail.parse import block_remote_images
 from keyou.mail.selectors import (
     attachment_get_for,
+    may_read_bodies,
     message_get_for,
     problem_messages,
     thread_get_for,
     thread_messages,
 )
 from keyou.mail.send import mailboxes_sendable_by, outgoing_by_message
-from keyou.people.access import Actor, sees_everything
+from keyou.people.access import Actor, NotAllowed, sees_everything
 from keyou.people.models import User
 
 BODY_CSP = (
@@ -117,9 +121,42 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ]
         views.append(view)
     can_send = mailboxes_sendable_by(request.user).exists()
-    return render(
-        request, "web/mail/thread.html", {"thread": thread, "views": views, "can_send": can_send}
-    )
+    record_view(request.user, thread, request=request)
+    context = {
+        "thread": thread,
+        "views": views,
+        "can_send": can_send,
+        "may_set_private": sees_everything(request.user)
+        or mail_services.thread_participant(request.user, thread),
+        "bodies_hidden": not may_read_bodies(request.user),
+    }
+    return render(request, "web/mail/thread.html", context)
+
+
+@login_required
+@require_POST
+def thread_privacy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a thread private (participants and admins only) or shared with the customer's team."""
+    try:
+        thread = thread_get_for(request.user, pk)
+    except NotFound:
+        raise Http404(_("No such conversation.")) from None
+    private = request.POST.get("private") == "1"
+    try:
+        mail_services.thread_set_private(
+            actor=request.user, thread=thread, private=private, request=request
+        )
+    except NotAllowed:
+        raise PermissionDenied(
+            _("Only people who took part in a conversation can change who sees it.")
+        ) from None
+    if private:
+        messages.success(request, _("Only the people in this conversation and admins see it now."))
+    else:
+        messages.success(
+            request, _("Everyone who may see the customer sees this conversation now.")
+        )
+    return redirect("thread_detail", pk=thread.pk)
 
 
 def _visible_filed_accounts(actor: Actor, rows: list[Message]) -> set[int]:
@@ -248,7 +285,7 @@ def message_body(request: HttpRequest, pk: int) -> HttpResponse:
     Remote images stay blocked unless ``?images=1``; ``cid:`` images point at
     `message_cid`.
     """
-    message = _message_or_404(request.user, pk)
+    message = _message_or_404(request.user, pk, body=True)
     if not message.html_body:
         raise Http404(_("This message has no HTML part."))
     remote = request.GET.get("images") == "1"
@@ -335,7 +372,7 @@ def message_cid(request: HttpRequest, pk: int, cid: str) -> HttpResponse:
     reader = _cid_reader(request, pk)
     if reader is None:
         return redirect_to_login(request.get_full_path())
-    message = _message_or_404(reader, pk)
+    message = _message_or_404(reader, pk, body=True)
     wanted = cid.strip().strip("<>")  # the URL path is decoded already
     attachment = (
         message.attachments.filter(content_id=wanted).first()
@@ -353,7 +390,7 @@ def message_cid(request: HttpRequest, pk: int, cid: str) -> HttpResponse:
 @require_safe
 def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """Download a message's original bytes as an .eml file."""
-    message = _message_or_404(request.user, pk)
+    message = _message_or_404(request.user, pk, body=True)
     response = _blob_response(message.raw_sha256, "message/rfc822")
     response["Content-Disposition"] = _disposition(f"message-{message.pk}.eml")
     return response
@@ -375,9 +412,9 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _message_or_404(actor: Actor, pk: int) -> Message:
+def _message_or_404(actor: Actor, pk: int, *, body: bool = False) -> Message:
     try:
-        return message_get_for(actor, pk)
+        return message_get_for(actor, pk, body=body)
     except NotFound:
         raise Http404(_("No such message.")) from None
 
