@@ -28,7 +28,10 @@ def test_a_private_thread_is_seen_by_participants_and_admins_only(acme_mail, peo
     ).exists()
 
     assert bob.get(f"/threads/{thread.pk}/").status_code == 404
-    assert b"Quotation request" not in bob.get(f"/accounts/{thread.activities.first().account_id}/").content
+    assert (
+        b"Quotation request"
+        not in bob.get(f"/accounts/{thread.activities.first().account_id}/").content
+    )
     assert not search_for(people.bob, "LED panels").messages
     director = login(staff.dora)  # sees every customer, but is not an admin
     assert director.get(f"/threads/{thread.pk}/").status_code == 404

@@ -30,13 +30,13 @@ class Command(JsonCommand):
         from keyou.demo.setup import DEMO_PASSWORD, demo_loaded
 
         if demo_loaded():
-            sample = list(
-                User.objects.filter(is_superuser=False)
-                .exclude(team=None)
-                .order_by("pk")
-                .values_list("username", flat=True)[:3]
-            )
-            data["demo_users"] = sample
+            sample = []
+            for role in ("team_lead", "salesperson", "director", "regional_manager", "finance"):
+                user = User.objects.filter(role__slug=role, is_active=True).order_by("pk").first()
+                if user is not None:
+                    sample.append((user.username, role))
+            data["demo_users"] = [{"username": u, "role": r} for u, r in sample]
             data["demo_password"] = DEMO_PASSWORD
-            text += f"\nDemo salespeople: {', '.join(sample)} / {DEMO_PASSWORD}"
+            logins = ", ".join(f"{u} ({r.replace('_', ' ')})" for u, r in sample)
+            text += f"\nDemo logins: {logins} / {DEMO_PASSWORD}"
         self.emit(options, data, text)
