@@ -147,6 +147,7 @@ KEYOU_SYNC_INTERVAL = env_int("KEYOU_SYNC_INTERVAL", 120)  # seconds between pol
 # customer records within the window (seconds).
 KEYOU_ACCESS_ALERT_RECORDS = env_int("KEYOU_ACCESS_ALERT_RECORDS", 200)
 KEYOU_ACCESS_ALERT_WINDOW = env_int("KEYOU_ACCESS_ALERT_WINDOW", 3600)
+KEYOU_GRANT_MAX_DAYS = env_int("KEYOU_GRANT_MAX_DAYS", 90)  # longest temporary grant
 # Sensitive actions (exports, role changes, grants, handover) ask for the password
 # again when the last one was entered longer ago than this.
 KEYOU_REAUTH_MINUTES = env_int("KEYOU_REAUTH_MINUTES", 15)
@@ -173,3 +174,96 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"keyou": {"handlers": ["console"], "level": env_str("KEYOU_LOG_LEVEL", "INFO")}},
 }
+
+# -- Security -------------------------------------------------------------------------
+# Login throttling (django-axes), session expiry, security headers, HTTPS and optional
+# two-factor login (django-otp). Kept together so the choices read as one policy.
+from datetime import timedelta  # noqa: E402
+
+from keyou.env import ConfigError  # noqa: E402
+
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+
+
+def _after(anchor: str, *names: str) -> None:
+    """Insert NAMES into MIDDLEWARE right after ANCHOR, in order."""
+    at = MIDDLEWARE.index(anchor) + 1
+    MIDDLEWARE[at:at] = list(names)
+
+
+# Headers go on every response, static files included (WhiteNoise answers below it).
+_after(
+    "django.middleware.security.SecurityMiddleware", "keyou.web.security.SecurityHeadersMiddleware"
+)
+# OTP before the user's preferences (they read request.user); expiry and the second
+# login step after messages and htmx, which they use to say why and to redirect.
+_after(
+    "django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware"
+)
+_after(
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "keyou.web.security.SessionExpiryMiddleware",
+    "keyou.web.security.TwoFactorMiddleware",
+)
+# Axes turns a flagged login response into the lockout page: it must be last.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+# Axes' backend refuses a locked account before ModelBackend checks the password (ours
+# lets a login without a request, a script's or the test client's, pass unthrottled).
+AUTHENTICATION_BACKENDS = [
+    "keyou.people.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+KEYOU_LOGIN_FAILURE_LIMIT = env_int("KEYOU_LOGIN_FAILURE_LIMIT", 5)
+KEYOU_LOGIN_LOCKOUT_MINUTES = env_int("KEYOU_LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = KEYOU_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KEYOU_LOGIN_LOCKOUT_MINUTES)
+# Lock the account, whatever address the attempts come from: a guesser cannot go on by
+# changing address (or a spoofable proxy header). The price is that anyone can lock a
+# known username for the cool-off; it is short, an admin can lift it (`keyou unlock`),
+# and locking by address as well would lock a whole office behind one NAT out.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes warns when the address is not a lockout parameter, fearing limits a client dodges
+# by rotating its User-Agent or cookies; the username alone counts here, whatever those are.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Attempts during a lockout do not restart the cool-off, so "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "keyou.web.views.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The direct peer, as the audit log records it: forwarded headers are not trusted.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
+
+# Sessions end KEYOU_SESSION_HOURS after login, or after KEYOU_SESSION_IDLE_MINUTES
+# without a request (keyou.web.security.SessionExpiryMiddleware).
+KEYOU_SESSION_HOURS = env_int("KEYOU_SESSION_HOURS", 12)
+KEYOU_SESSION_IDLE_MINUTES = env_int("KEYOU_SESSION_IDLE_MINUTES", 120)
+SESSION_COOKIE_AGE = KEYOU_SESSION_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Headers Django's SecurityMiddleware sets (Content-Security-Policy and
+# Permissions-Policy come from keyou.web.security.SecurityHeadersMiddleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# KEYOU_HTTPS=1 when Keyou is reached over HTTPS (usually through a proxy that sets
+# X-Forwarded-Proto; the proxy must overwrite that header, never pass a client's on).
+KEYOU_HTTPS = env_bool("KEYOU_HTTPS", False)
+if KEYOU_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+
+# Two-factor login with a TOTP app: "off", "optional" (anyone may turn it on) or
+# "admins" (optional, and required for admins before they can do anything else).
+KEYOU_2FA = env_str("KEYOU_2FA", "optional").strip().lower()
+if KEYOU_2FA not in {"off", "optional", "admins"}:
+    raise ConfigError(f"KEYOU_2FA must be off, optional or admins, not {KEYOU_2FA!r}")
+OTP_TOTP_ISSUER = "Keyou"

@@ -10,3 +10,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("keyou.web.urls")),
 ]
+
+handler404 = "keyou.web.views.grants.not_found"

@@ -17,11 +17,12 @@ from ninja import NinjaAPI, Swagger
 from keyou.api.auth import BearerToken
 from keyou.api.errors import error_response, install_error_handlers
 from keyou.api.parser import JsonParser
-from keyou.api.routers import accounts, contacts, messages, search, threads
+from keyou.api.routers import accounts, contacts, exports, messages, search, threads
 
 DESCRIPTION = """\
 Read customer accounts, timelines, contacts, threads and messages, search them,
-and add notes: everything the token's user may see, and nothing else.
+add notes, and export (CSV or XLSX, with the export capability): everything the
+token's user may see, and nothing else.
 
 Authenticate with `Authorization: Bearer <token>`; create a token with
 `keyou token create --user NAME`. Lists page with an opaque `cursor`
@@ -88,3 +89,4 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/threads", threads.router)
 api.add_router("/messages", messages.router)
 api.add_router("/search", search.router)
+api.add_router("/exports", exports.router)

@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from keyou.crm.selectors import NotFound
 from keyou.crm.services import InvalidChange
+from keyou.people.access import NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,13 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404, "not_found", message)
 
 
+def _not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    # Only for what the caller may already see: unseen records are NotFound (404) first.
+    return error_response(
+        403, "forbidden", f"your role does not allow this (it needs the {str(exc)!r} capability)"
+    )
+
+
 def _invalid_change(request: HttpRequest, exc: InvalidChange) -> HttpResponse:
     return error_response(400, "invalid", str(exc))
 
@@ -143,4 +151,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(NotFound, _not_found)
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(InvalidChange, _invalid_change)
+    api.add_exception_handler(NotAllowed, _not_allowed)
     api.add_exception_handler(Exception, _unexpected)

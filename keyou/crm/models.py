@@ -131,6 +131,7 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", _("Note")
     CALL = "call", _("Call")
     MEETING = "meeting", _("Meeting")
+    HANDOVER = "handover", _("Handover")
 
 
 class Activity(OwnedModel):

@@ -22,6 +22,7 @@ from keyou.crm.models import (
 )
 from keyou.mail.parse import normalize_email
 from keyou.people.access import SYSTEM, Actor
+from keyou.people.models import Capability, User
 from keyou.search.services import (
     search_index_accounts,
     search_index_contacts,
@@ -212,3 +213,45 @@ def message_refile(
     entry.contacts.clear()
     search_index_messages([message_id])
     return entry
+
+
+@transaction.atomic
+def accounts_assign(*, actor: Actor, account: Account | int, owner: User) -> Account:
+    """Give ACCOUNT (an account or its id) to OWNER: its owner and team, and its contacts'.
+
+    ACTOR must see the account (else NotFound, as if it did not exist), may change
+    it (a read-only grant is not enough) and holds the assign capability (else
+    NotAllowed). Notes and timeline entries keep the account's owner and team
+    beside it, so they follow too. Audited.
+    """
+    from keyou.audit.models import AuditAction
+    from keyou.audit.services import audit
+    from keyou.crm.selectors import account_get_for
+    from keyou.people.access import require
+
+    ref = account.pk if isinstance(account, Account) else account
+    account_get_for(actor, ref)  # NotFound first: never say "not allowed" about an unseen one
+    require(actor, Capability.ASSIGN)
+    account = account_get_for(actor, ref, write=True)
+    if not owner.is_active or owner.departed_at:
+        raise InvalidChange(gettext_noop("%(user)s is not an active user"), user=owner.username)
+    before = {
+        "owner": account.owner.username if account.owner_id else None,
+        "team": account.team.name if account.team_id else None,
+    }
+    if account.owner_id == owner.pk and account.team_id == owner.team_id:
+        return account
+    account.owner, account.team = owner, owner.team
+    account.save(update_fields=["owner", "team", "updated_at"])
+    following = {"owner_id": owner.pk, "team_id": owner.team_id}
+    contacts = Contact.objects.filter(account=account).update(**following)
+    Note.objects.filter(account=account).update(**following)
+    Activity.objects.filter(account=account).update(**following)
+    after = {"owner": owner.username, "team": owner.team.name if owner.team_id else None}
+    audit(
+        actor,
+        AuditAction.ASSIGN,
+        obj=account,
+        data={"from": before, "to": after, "contacts": contacts},
+    )
+    return account

@@ -55,6 +55,8 @@ class Mailbox(models.Model):
     password_encrypted = models.TextField(blank=True)  # Fernet token; never shown
     server_saves_sent = models.BooleanField(_("server keeps a copy of sent mail"), default=False)
     sync_enabled = models.BooleanField(_("sync enabled"), default=False)
+    # Kept after its owner left (handover): history stays filed; no sync, no sending.
+    read_only = models.BooleanField(_("read-only"), default=False)
     sync_months = models.PositiveSmallIntegerField(_("months of history"), default=12)
     sync_status = models.CharField(
         max_length=16, choices=SyncStatus.choices, default=SyncStatus.NOT_CONNECTED
@@ -335,6 +337,7 @@ class OutgoingStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")  # never to be sent (e.g. its sender left)
 
 
 class OutgoingMessage(models.Model):

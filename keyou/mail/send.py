@@ -57,7 +57,8 @@ from keyou.mail.models import (
 from keyou.mail.parse import normalize_email
 from keyou.mail.selectors import message_get_for
 from keyou.mail.sources import RawItem
-from keyou.people.access import Actor, sees_everything
+from keyou.people.access import Actor, can, sees_everything
+from keyou.people.models import Capability
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,11 @@ def mailboxes_sendable_by(actor: Actor) -> QuerySet[Mailbox]:
     """Return the mailboxes ACTOR may send from.
 
     A personal mailbox: its owners. A shared one: its owners, its team's members and admins.
+    Nobody whose role lacks the send capability.
     """
     if not getattr(actor, "is_authenticated", False) or actor.pk is None:
+        return Mailbox.objects.none()
+    if not can(actor, Capability.SEND_MAIL):
         return Mailbox.objects.none()
     mine = Q(owners=actor)
     if sees_everything(actor):
@@ -106,7 +110,8 @@ def mailboxes_sendable_by(actor: Actor) -> QuerySet[Mailbox]:
     elif actor.team_id:
         mine |= Q(kind=MailboxKind.SHARED, team_id=actor.team_id)
     ids = Mailbox.objects.filter(mine).values("pk")
-    return Mailbox.objects.filter(pk__in=ids).order_by("kind", "address")
+    # A read-only mailbox (kept after its owner left) sends nothing.
+    return Mailbox.objects.filter(pk__in=ids, read_only=False).order_by("kind", "address")
 
 
 def outgoing_visible_to(actor: Actor) -> QuerySet[OutgoingMessage]:

@@ -641,7 +641,7 @@ def mailboxes_due(now: datetime | None = None) -> list[int]:
     """Ids of the connected mailboxes whose next sync is due."""
     now = now or timezone.now()
     return list(
-        Mailbox.objects.filter(sync_enabled=True)
+        Mailbox.objects.filter(sync_enabled=True, read_only=False)
         .exclude(sync_status=SyncStatus.AUTH_FAILED)
         .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
         .values_list("pk", flat=True)

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
+from keyou.audit.models import AuditAction
+from keyou.audit.services import audit
 from keyou.mail.domains import registrable_domain
-from keyou.people.access import forget_reach
-from keyou.people.models import Notification, Organization, RegionGroup, Role, Team, User
+from keyou.people.access import Actor, forget_reach, require, team_subtree
+from keyou.people.models import (
+    Capability,
+    DataScope,
+    Notification,
+    Organization,
+    RegionGroup,
+    Role,
+    Team,
+    User,
+)
 
 
 class InvalidInput(ValueError):
-    """Input a user can fix; the message says how."""
+    """Input a user can fix; the message says how.
+
+    `str()` is the message in English (the CLI and the API show it);
+    `localized()` is the same message in the active language, for the web pages.
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.template = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def localized(self) -> str:
+        """Return the message translated into the active language."""
+        text = gettext(self.template)
+        return text % self.params if self.params else text
 
 
 def organization_set(
@@ -29,14 +58,16 @@ def organization_set(
         for raw in domains:
             domain = registrable_domain(raw.strip())
             if not domain:
-                raise InvalidInput(f"{raw!r} is not a company domain")
+                raise InvalidInput(gettext_noop("%(raw)s is not a company domain"), raw=repr(raw))
             cleaned.append(domain)
         org.own_domains = sorted(set(cleaned))
     if time_zone is not None:
         try:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"unknown time zone {time_zone!r}") from None
+            raise InvalidInput(
+                gettext_noop("unknown time zone %(tz)s"), tz=repr(time_zone)
+            ) from None
         org.time_zone = time_zone
     org.save()
     return org
@@ -62,7 +93,8 @@ def regions_clean(codes: Iterable[str]) -> list[str]:
             continue
         if code not in groups and not (len(code) == 2 and code.isalpha()):
             raise InvalidInput(
-                f"{raw!r} is neither a country code (e.g. CN, DE) nor a region group"
+                gettext_noop("%(raw)s is neither a country code (e.g. CN, DE) nor a region group"),
+                raw=repr(raw),
             )
         if code not in out:
             out.append(code)
@@ -77,7 +109,9 @@ def role_find(slug: str) -> Role:
         return role_get(slug.strip())
     except Role.DoesNotExist:
         known = ", ".join(Role.objects.values_list("slug", flat=True))
-        raise InvalidInput(f"no role {slug!r}; roles: {known}") from None
+        raise InvalidInput(
+            gettext_noop("no role %(slug)s; roles: %(known)s"), slug=repr(slug), known=known
+        ) from None
 
 
 @transaction.atomic
@@ -92,10 +126,20 @@ def user_add(
     last_name: str = "",
     role: str | None = None,
     regions: Iterable[str] | None = None,
+    actor: Actor | None = None,
 ) -> User:
-    """Create the user USERNAME (or update their email, team, role, regions and admin flag)."""
+    """Create the user USERNAME (or update their email, team, role, regions and admin flag).
+
+    With ACTOR (the web app, the CLI), the actor needs the manage_users capability
+    and the change is audited; without, it is a set-up step (fixtures, createadmin).
+    """
+    if actor is not None:
+        require(actor, Capability.MANAGE_USERS)
     if not username.strip():
-        raise InvalidInput("a username is required")
+        raise InvalidInput(gettext_noop("a username is required"))
+    before = _user_snapshot(
+        User.objects.filter(username=username.strip()).select_related("team", "role").first()
+    )
     team_obj = team_ensure(name=team) if team else None
     role_obj = role_find("admin" if admin and not role else role) if (role or admin) else None
     user, _created = User.objects.get_or_create(username=username.strip())
@@ -115,6 +159,8 @@ def user_add(
         user.set_unusable_password()
     user.save()
     forget_reach(user)
+    if actor is not None:
+        _audit_user(actor, user, before, _user_snapshot(user))
     return user
 
 
@@ -129,3 +175,348 @@ def notifications_mark_read(user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
+
+
+# --- Managing the organisation: teams, users, roles ---------------------------------
+#
+# Every change below needs the manage_users capability, is audited with what it
+# was before and after, and drops the cached reach of the people it touches.
+
+
+class _Unset:
+    """The default of an argument that was not given (None is a value: "no team")."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def _user_snapshot(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "team": user.team.name if user.team_id else None,
+        "role": user.role.slug if user.role_id else None,
+        "regions": list(user.regions or []),
+        "is_active": user.is_active,
+        "admin": user.is_superuser,
+    }
+
+
+def _team_snapshot(team: Team | None) -> dict | None:
+    if team is None:
+        return None
+    return {
+        "name": team.name,
+        "parent": team.parent.name if team.parent_id else None,
+        "manager": team.manager.username if team.manager_id else None,
+    }
+
+
+def _role_snapshot(role: Role | None) -> dict | None:
+    if role is None:
+        return None
+    return {
+        "slug": role.slug,
+        "name": role.name,
+        "description": role.description,
+        "capabilities": sorted(role.capabilities or []),
+        "scope": role.scope,
+        "by_region": role.by_region,
+    }
+
+
+def _changes(before: dict | None, after: dict | None) -> dict:
+    """Return {"before": ..., "after": ...} holding only the keys that changed."""
+    if before is None or after is None:
+        return {"before": before, "after": after}
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
+
+
+def _audit_user(actor: Actor, user: User, before: dict | None, after: dict | None) -> None:
+    data = _changes(before, after)
+    if data["before"] != data["after"]:
+        audit(actor, AuditAction.USER_CHANGE, obj=user, data=data)
+
+
+def team_find(name: str) -> Team:
+    """Return the team called NAME, or raise InvalidInput naming the teams there are."""
+    team = Team.objects.filter(name=name.strip()).first()
+    if team is None:
+        known = ", ".join(Team.objects.values_list("name", flat=True)) or "none yet"
+        raise InvalidInput(
+            gettext_noop("no team %(name)s; teams: %(known)s"), name=repr(name), known=known
+        )
+    return team
+
+
+def user_find(username: str) -> User:
+    """Return the user USERNAME, or raise InvalidInput."""
+    user = User.objects.filter(username=username.strip()).first()
+    if user is None:
+        raise InvalidInput(gettext_noop("no user %(name)s"), name=repr(username))
+    return user
+
+
+def _as_team(value: Team | str | None) -> Team | None:
+    return team_find(value) if isinstance(value, str) else value
+
+
+def _as_user(value: User | str | None) -> User | None:
+    return user_find(value) if isinstance(value, str) else value
+
+
+def _as_role(value: Role | str | None) -> Role | None:
+    return role_find(value) if isinstance(value, str) else value
+
+
+def _check_manager(manager: User | None) -> None:
+    if manager is not None and (not manager.is_active or manager.departed_at):
+        raise InvalidInput(gettext_noop("%(user)s is not an active user"), user=manager.username)
+
+
+@transaction.atomic
+def team_add(
+    *,
+    actor: Actor,
+    name: str,
+    parent: Team | str | None = None,
+    manager: User | str | None = None,
+) -> Team:
+    """Create the team NAME under PARENT (the root if None), managed by MANAGER."""
+    require(actor, Capability.MANAGE_USERS)
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput(gettext_noop("a team needs a name"))
+    if Team.objects.filter(name=name).exists():
+        raise InvalidInput(gettext_noop("there is already a team %(name)s"), name=repr(name))
+    parent_team, manager_user = _as_team(parent), _as_user(manager)
+    _check_manager(manager_user)
+    team = Team.objects.create(name=name, parent=parent_team, manager=manager_user)
+    audit(actor, AuditAction.USER_CHANGE, obj=team, data=_changes(None, _team_snapshot(team)))
+    forget_reach(actor)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    actor: Actor,
+    team: Team,
+    name: str | None = None,
+    parent: Team | str | None | _Unset = UNSET,
+    manager: User | str | None | _Unset = UNSET,
+) -> Team:
+    """Rename TEAM, move it under PARENT (None: the root) or change its MANAGER.
+
+    A team cannot move under itself or one of its own sub-teams.
+    """
+    require(actor, Capability.MANAGE_USERS)
+    before = _team_snapshot(team)
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput(gettext_noop("a team needs a name"))
+        if Team.objects.filter(name=name).exclude(pk=team.pk).exists():
+            raise InvalidInput(gettext_noop("there is already a team %(name)s"), name=repr(name))
+        team.name = name
+    if not isinstance(parent, _Unset):
+        parent_team = _as_team(parent)
+        if parent_team is not None and parent_team.pk in team_subtree(team.pk):
+            raise InvalidInput(
+                gettext_noop(
+                    "%(team)s cannot move under %(parent)s: a team cannot be inside itself"
+                ),
+                team=repr(team.name),
+                parent=repr(parent_team.name),
+            )
+        team.parent = parent_team
+    if not isinstance(manager, _Unset):
+        manager_user = _as_user(manager)
+        _check_manager(manager_user)
+        team.manager = manager_user
+    team.save()
+    data = _changes(before, _team_snapshot(team))
+    if data["before"] != data["after"]:
+        audit(actor, AuditAction.USER_CHANGE, obj=team, data=data)
+    forget_reach(actor)
+    return team
+
+
+def _other_active_admins(user: User) -> bool:
+    return User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: Actor,
+    user: User,
+    team: Team | str | None | _Unset = UNSET,
+    role: Role | str | None | _Unset = UNSET,
+    regions: Iterable[str] | _Unset = UNSET,
+    is_active: bool | _Unset = UNSET,
+    email: str | _Unset = UNSET,
+    first_name: str | _Unset = UNSET,
+    last_name: str | _Unset = UNSET,
+) -> User:
+    """Change USER's team, role, regions, active flag, email or name (only what is given).
+
+    The admin role makes the user a superuser (and staff); any other role takes
+    that away. The last active admin cannot lose the role or be deactivated.
+    """
+    require(actor, Capability.MANAGE_USERS)
+    before = _user_snapshot(user)
+    if not isinstance(team, _Unset):
+        user.team = _as_team(team)
+    if not isinstance(role, _Unset):
+        role_obj = _as_role(role)
+        user.role = role_obj
+        user.is_superuser = user.is_staff = role_obj is not None and role_obj.slug == "admin"
+    if not isinstance(regions, _Unset):
+        user.regions = regions_clean(regions)
+    if not isinstance(is_active, _Unset):
+        user.is_active = bool(is_active)
+    if not isinstance(email, _Unset):
+        email = email.strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise InvalidInput(
+                    gettext_noop("%(email)s is not an email address"), email=repr(email)
+                ) from None
+        user.email = email
+    if not isinstance(first_name, _Unset):
+        user.first_name = first_name.strip()[:150]
+    if not isinstance(last_name, _Unset):
+        user.last_name = last_name.strip()[:150]
+    was_admin = bool(before and before["admin"] and before["is_active"])
+    if was_admin and not (user.is_superuser and user.is_active) and not _other_active_admins(user):
+        raise InvalidInput(
+            gettext_noop("%(user)s is the last active admin; make someone else admin first"),
+            user=user.username,
+        )
+    user.save()
+    forget_reach(user)
+    _audit_user(actor, user, before, _user_snapshot(user))
+    return user
+
+
+def _role_clean(
+    role: Role | None,
+    *,
+    slug: str,
+    name: str,
+    capabilities: Iterable[str],
+    scope: str,
+) -> tuple[str, str, list[str]]:
+    slug, name = slug.strip(), " ".join(name.split())
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise InvalidInput(
+            gettext_noop("%(slug)s is not a role code: use letters, digits, '_' and '-'"),
+            slug=repr(slug),
+        ) from None
+    if len(slug) > 40:
+        raise InvalidInput(gettext_noop("a role code has at most 40 characters"))
+    if not name:
+        raise InvalidInput(gettext_noop("a role needs a name"))
+    if Role.objects.filter(slug=slug).exclude(pk=role.pk if role else None).exists():
+        raise InvalidInput(gettext_noop("there is already a role %(slug)s"), slug=repr(slug))
+    caps = sorted({str(c).strip() for c in capabilities if str(c).strip()})
+    unknown = [c for c in caps if c not in Capability.values]
+    if unknown:
+        raise InvalidInput(
+            gettext_noop("unknown capabilities %(unknown)s; known: %(known)s"),
+            unknown=", ".join(unknown),
+            known=", ".join(Capability.values),
+        )
+    if scope not in DataScope.values:
+        raise InvalidInput(
+            gettext_noop("scope must be one of %(scopes)s"), scopes=", ".join(DataScope.values)
+        )
+    return slug, name, caps
+
+
+@transaction.atomic
+def role_save(
+    *,
+    actor: Actor,
+    role: Role | None = None,
+    slug: str,
+    name: str,
+    description: str = "",
+    capabilities: Iterable[str],
+    scope: str,
+    by_region: bool = False,
+) -> Role:
+    """Create a role (ROLE None) or change ROLE: its name, capabilities and data scope.
+
+    A built-in role keeps its code; the admin role keeps every capability and
+    sees everything.
+    """
+    require(actor, Capability.MANAGE_USERS)
+    slug, name, caps = _role_clean(
+        role, slug=slug, name=name, capabilities=capabilities, scope=scope
+    )
+    before = _role_snapshot(role)
+    if role is not None and role.builtin and slug != role.slug:
+        raise InvalidInput(
+            gettext_noop("the built-in role %(slug)s keeps its code"), slug=repr(role.slug)
+        )
+    if (
+        role is not None
+        and role.slug == "admin"
+        and (
+            caps != sorted(role.capabilities or [])
+            or scope != role.scope
+            or by_region != role.by_region
+        )
+    ):
+        raise InvalidInput(
+            gettext_noop("the admin role always has every capability and sees everything")
+        )
+    role = role or Role(builtin=False)
+    role.slug, role.name, role.description = slug, name, description.strip()[:300]
+    role.capabilities, role.scope, role.by_region = caps, scope, bool(by_region)
+    role.save()
+    after = _role_snapshot(role)
+    if before != after:  # the whole role, before and after: small, and clearer to read
+        audit(actor, AuditAction.ROLE_CHANGE, obj=role, data={"before": before, "after": after})
+    forget_reach(actor)
+    return role
+
+
+@transaction.atomic
+def role_delete(*, actor: Actor, role: Role) -> None:
+    """Delete ROLE: only a role that is not built in and that nobody has."""
+    require(actor, Capability.MANAGE_USERS)
+    if role.builtin:
+        raise InvalidInput(
+            gettext_noop("the built-in role %(slug)s cannot be deleted"), slug=repr(role.slug)
+        )
+    holders = User.objects.filter(role=role).count()
+    if holders:
+        raise InvalidInput(
+            gettext_noop("%(n)d user(s) still have the role %(slug)s"),
+            n=holders,
+            slug=repr(role.slug),
+        )
+    pk, before = role.pk, _role_snapshot(role)
+    role.delete()
+    audit(
+        actor,
+        AuditAction.ROLE_CHANGE,
+        object_type="role",
+        object_id=pk,
+        data={"before": before, "after": None},
+    )
+    forget_reach(actor)

@@ -16,4 +16,6 @@ def header(request: HttpRequest) -> dict:
     return {
         "unread_notifications": unread_notifications(user),
         "can": {capability: True for capability in reach(user).capabilities},
+        # Lazy: only pages that show the user menu's access requests link ask.
+        "manages_team": lambda: user.managed_teams.exists(),
     }

@@ -92,3 +92,12 @@ def test_a_role_without_bodies_sees_subjects_not_text(acme_mail, staff, login):
     assert fiona.get(f"/messages/{message.pk}/raw/").status_code == 404
     assert not search_for(staff.fiona, "LED panels").messages
     assert search_for(staff.sam, "LED panels").messages  # support reads mail
+
+
+def test_a_role_without_the_send_capability_sends_nothing(acme_mail, people, staff):
+    from keyou.mail.send import mailboxes_sendable_by
+    from keyou.mail.services import mailbox_add
+
+    mailbox_add(address="fiona@demo-trading.com", owner="fiona")
+    assert not mailboxes_sendable_by(staff.fiona).exists()  # finance: no send_mail
+    assert mailboxes_sendable_by(people.alice).filter(address="alice@demo-trading.com").exists()

@@ -7,6 +7,9 @@ from django.test import Client
 from tests.api.helpers import assert_error
 
 PATHS = {
+    "/api/v1/exports/accounts": {"get"},
+    "/api/v1/exports/contacts": {"get"},
+    "/api/v1/exports/timeline": {"get"},
     "/api/v1/accounts": {"get"},
     "/api/v1/accounts/{account_id}": {"get"},
     "/api/v1/accounts/{account_id}/timeline": {"get"},

@@ -15,9 +15,31 @@ SECTIONS = {
     "search": {"search"},
     "me": {"preferences"},
     "outbox": {"outbox", "compose"},
+    "people": {
+        "people_tree",
+        "people_user_new",
+        "people_user_edit",
+        "people_team_new",
+        "people_team_edit",
+        "people_role_list",
+        "people_role_new",
+        "people_role_edit",
+        "handover",
+        "handover_preview",
+        "handover_confirm",
+        "handover_done",
+    },
+    "audit": {"audit_log"},
 }
 
-ICONS = {"email": "mail", "thread": "mail", "note": "note", "call": "phone", "meeting": "users"}
+ICONS = {
+    "email": "mail",
+    "thread": "mail",
+    "note": "note",
+    "call": "phone",
+    "meeting": "users",
+    "handover": "users",
+}
 
 
 @register.simple_tag(takes_context=True)

@@ -123,6 +123,11 @@ def mailbox_test(request: HttpRequest, pk: int) -> HttpResponse:
 def mailbox_sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue a sync pass now (the worker runs it)."""
     mailbox = _mailbox_or_404(request, pk, manage=True)
+    if mailbox.read_only:
+        messages.error(
+            request, _("This mailbox is kept read-only after a handover: it no longer syncs.")
+        )
+        return redirect("mailbox_detail", pk=mailbox.pk)
     _sync().mailbox_sync_soon(mailbox.pk)
     messages.info(request, _("A sync has been queued."))
     return redirect("mailbox_detail", pk=mailbox.pk)

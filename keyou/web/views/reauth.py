@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from keyou.audit.models import AuditAction
-from keyou.audit.services import audit
 from keyou.web.reauth import mark_authenticated
 
 
@@ -29,10 +28,12 @@ def reauth(request: HttpRequest) -> HttpResponse:
         target = "/"
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if request.user.check_password(form.cleaned_data["password"]):
+        # Through authenticate(), so failures count toward the login lockout (and are audited).
+        user = authenticate(
+            request, username=request.user.get_username(), password=form.cleaned_data["password"]
+        )
+        if user is not None and user.pk == request.user.pk:
             mark_authenticated(request)
             return redirect(target)
-        audit(request.user, AuditAction.LOGIN_FAILED, obj=request.user, request=request,
-              data={"reauth": True})  # fmt: skip
         form.add_error("password", _("That is not your password."))
     return render(request, "web/reauth.html", {"form": form, "next": target})

@@ -1,9 +1,11 @@
-"""keyou accounts list|show|timeline"""
+"""keyou accounts list|show|timeline|assign"""
 
 from keyou.clikit import CommandError, JsonCommand
 from keyou.crm import selectors
 from keyou.crm.models import Account
+from keyou.crm.services import InvalidChange, accounts_assign
 from keyou.people.access import SYSTEM
+from keyou.people.services import InvalidInput, user_find
 
 
 def _account_row(account: Account) -> dict:
@@ -36,7 +38,10 @@ class Command(JsonCommand):
         tl = sub.add_parser("timeline", help="an account's timeline, newest first")
         tl.add_argument("ref", metavar="ID_OR_DOMAIN")
         tl.add_argument("--limit", type=int, default=0)
-        for p in (lst, show, tl):
+        assign = sub.add_parser("assign", help="give an account (and its contacts) to a user")
+        assign.add_argument("ref", metavar="ID_OR_DOMAIN")
+        assign.add_argument("--owner", required=True, metavar="USERNAME")
+        for p in (lst, show, tl, assign):
             p.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -46,10 +51,20 @@ class Command(JsonCommand):
                 self._list(options)
             elif action == "show":
                 self._show(options)
+            elif action == "assign":
+                self._assign(options)
             else:
                 self._timeline(options)
-        except selectors.NotFound as exc:
+        except (selectors.NotFound, InvalidChange, InvalidInput) as exc:
             raise CommandError(str(exc)) from None
+
+    def _assign(self, options):
+        owner = user_find(options["owner"])
+        account = selectors.account_get_for(SYSTEM, options["ref"])
+        account = accounts_assign(actor=SYSTEM, account=account, owner=owner)
+        data = _account_row(account)
+        text = f"{account.name} (#{account.pk}) now belongs to {owner.username}"
+        self.emit(options, data, text)
 
     def _list(self, options):
         qs = selectors.accounts_search(SYSTEM, q=options["q"]).select_related("owner", "team")
