@@ -62,6 +62,11 @@ def message_delete(*, actor: Actor = SYSTEM, message_id: int, reason: str = "") 
         Tombstone.objects.get_or_create(
             dedupe_key=key, defaults={"deleted_by": user, "reason": reason[:255]}
         )
+    from keyou.audit.models import AuditAction
+    from keyou.audit.services import audit
+
+    audit(actor, AuditAction.DELETE, obj=message, data={"subject": message.subject[:200],
+          "reason": reason[:255]})  # fmt: skip
     message.delete()
 
 

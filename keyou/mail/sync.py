@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -43,6 +44,7 @@ from keyou.mail.models import (
 from keyou.mail.parse import normalize_email
 from keyou.mail.presets import preset_get
 from keyou.mail.sources import RawItem
+from keyou.people.access import SYSTEM, Actor
 from keyou.people.models import User
 from keyou.people.services import InvalidInput, notify
 
@@ -92,10 +94,13 @@ def mailbox_connect(
     username: str = "",
     password: str | None = None,
     sync_months: int | None = None,
+    actor: Actor = SYSTEM,
+    request: Any = None,
 ) -> Mailbox:
     """Save MAILBOX's server settings (a preset fills what is not given) and turn sync on.
 
-    A PASSWORD of None keeps the stored one. The password is stored encrypted.
+    A PASSWORD of None keeps the stored one. The password is stored encrypted. The
+    change is audited (which servers, whether the password changed; never the password).
     """
     mailbox = Mailbox.objects.filter(address=normalize_email(address)).first()
     if mailbox is None:
@@ -155,6 +160,21 @@ def mailbox_connect(
     if mailbox.sync_status in (SyncStatus.NOT_CONNECTED, SyncStatus.AUTH_FAILED, SyncStatus.ERROR):
         mailbox.sync_status = SyncStatus.SYNCING
     mailbox.save()
+    from keyou.audit.models import AuditAction
+    from keyou.audit.services import audit
+
+    audit(
+        actor,
+        AuditAction.MAILBOX_CREDENTIALS,
+        obj=mailbox,
+        data={
+            "imap": f"{imap_host}:{imap_port or ''}",
+            "smtp": f"{smtp_host}:{smtp_port or ''}" if smtp_host else "",
+            "username": mailbox.username,
+            "password_changed": password is not None,
+        },
+        request=request,
+    )
     return mailbox
 
 

@@ -137,3 +137,21 @@ def test_cli_audit_json(log, people, crm):
     call_command("audit", "--object-type", "account", "--object-id", str(crm.initech.pk),
                  stdout=out)  # fmt: skip
     assert "bob" in out.getvalue() and "change" in out.getvalue()
+
+
+def test_mailbox_credential_changes_and_deletes_are_audited(acme_mail, people):
+    from keyou.audit.models import AuditAction, AuditEntry
+    from keyou.mail.models import Message
+    from keyou.mail.services import message_delete
+    from keyou.mail.sync import mailbox_connect
+
+    mailbox_connect("alice@demo-trading.com", imap_host="127.0.0.1", imap_port=993,
+                    password="s3cret-pw", actor=people.alice)  # fmt: skip
+    entry = AuditEntry.objects.get(action=AuditAction.MAILBOX_CREDENTIALS)
+    assert entry.actor == people.alice and entry.data["password_changed"] is True
+    assert "s3cret-pw" not in str(entry.data)
+
+    message = Message.objects.get(message_id="samples-1@acme.co.uk")
+    message_delete(actor=people.admin, message_id=message.pk, reason="spam")
+    deleted = AuditEntry.objects.get(action=AuditAction.DELETE)
+    assert deleted.object_id == str(message.pk) and deleted.data["reason"] == "spam"

@@ -70,6 +70,8 @@ def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     username=data["username"],
                     password=data["password"] or None,
                     sync_months=data["sync_months"],
+                    actor=request.user,
+                    request=request,
                 )
             except InvalidInput as exc:
                 form.add_error(None, str(exc))
