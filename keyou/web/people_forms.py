@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from keyou.people.access import team_subtree
@@ -96,7 +96,7 @@ class UserCreateForm(_UserFields):
 
 class UserEditForm(_UserFields):
     is_active = forms.BooleanField(
-        label=_("Active"),
+        label=pgettext_lazy("user state", "Active"),
         required=False,
         help_text=_("An inactive user can no longer log in."),
     )
