@@ -24,7 +24,6 @@ class Column:
 
     label: Any
     value: Callable[[Any], Any]
-    amount: bool = False  # a money column, left out without the deal-amounts capability
 
 
 def iso_utc(value: datetime | None) -> str:

@@ -2,7 +2,7 @@
 
 Rows come only through the scoped selectors (`accounts_list`, `contacts_visible_to`,
 `timeline_for`), so a file holds exactly what its user may see on the pages, less
-the fields their role may not read (`field_limits`). Every file names its export
+email text for a role that may not read email bodies (`may_read_bodies`). Every file names its export
 id, user and time (a first row, and the XLSX properties), every export leaves an
 `Export` row and an audit entry, and a refused one is audited too.
 
@@ -19,7 +19,7 @@ from datetime import UTC
 from itertools import islice
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,8 @@ from keyou.audit.models import AuditAction, Export, ExportKind
 from keyou.audit.services import audit, watch_volume
 from keyou.crm import selectors
 from keyou.crm.models import Account, AccountDomain, Activity, ActivityKind, ContactEmail, Note
-from keyou.people.access import SYSTEM, Actor, NotAllowed, can, sees_everything
+from keyou.mail.selectors import may_read_bodies
+from keyou.people.access import SYSTEM, Actor, NotAllowed, can
 from keyou.people.models import Capability
 
 FORMATS = ("csv", "xlsx")
@@ -66,30 +67,6 @@ class ExportResult:
     content: bytes
     filename: str
     content_type: str
-
-
-# --- Field limits -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldLimits:
-    """Which guarded fields an actor's files may carry."""
-
-    email_text: bool  # snippets of email bodies
-    deal_amounts: bool  # any money column
-
-
-def field_limits(actor: Actor) -> FieldLimits:
-    """Return what ACTOR's exports may carry: the one place the field rules live."""
-    return FieldLimits(
-        email_text=can(actor, Capability.VIEW_EMAIL_BODIES),
-        deal_amounts=can(actor, Capability.VIEW_DEAL_AMOUNTS),
-    )
-
-
-def columns_allowed(columns: list[Column], limits: FieldLimits) -> list[Column]:
-    """Return COLUMNS less those LIMITS keep from the actor."""
-    return [c for c in columns if limits.deal_amounts or not c.amount]
 
 
 # --- What each kind exports ----------------------------------------------------
@@ -233,7 +210,7 @@ def _with_note_texts(activities: Iterable[Activity]) -> Iterator[Activity]:
             yield activity
 
 
-def _timeline_plan(actor: Actor, params: Mapping[str, Any], limits: FieldLimits) -> _Plan:
+def _timeline_plan(actor: Actor, params: Mapping[str, Any]) -> _Plan:
     ref = params.get("account")
     if ref in (None, ""):
         raise InvalidExport("a timeline export needs an account")
@@ -249,10 +226,12 @@ def _timeline_plan(actor: Actor, params: Mapping[str, Any], limits: FieldLimits)
         .iterator(chunk_size=CHUNK_SIZE)
     )
 
+    bodies = may_read_bodies(actor)
+
     def summary(a: Activity) -> str:
         if a.kind == ActivityKind.EMAIL:
             # The one field-limited value: an email's text needs the bodies capability.
-            return (a.message.snippet if a.message else "") if limits.email_text else ""
+            return (a.message.snippet if a.message else "") if bodies else ""
         if a.kind == ActivityKind.NOTE:
             return a.note_text or a.data.get("summary", "")
         return a.data.get("summary", "")
@@ -281,12 +260,12 @@ def _timeline_plan(actor: Actor, params: Mapping[str, Any], limits: FieldLimits)
     return _Plan(columns, rows, {"account": account.pk}, f"timeline-{account.pk}")
 
 
-def _plan(actor: Actor, kind: str, params: Mapping[str, Any], limits: FieldLimits) -> _Plan:
+def _plan(actor: Actor, kind: str, params: Mapping[str, Any]) -> _Plan:
     if kind == ExportKind.ACCOUNTS:
         return _accounts_plan(actor, params)
     if kind == ExportKind.CONTACTS:
         return _contacts_plan(actor, params)
-    return _timeline_plan(actor, params, limits)
+    return _timeline_plan(actor, params)
 
 
 # --- The service ----------------------------------------------------------------
@@ -316,8 +295,7 @@ def export_build(
     if file_format not in FORMATS:
         raise InvalidExport(f"unknown export format {file_format!r}")
     params = params if params is not None else {}
-    limits = field_limits(actor)
-    plan = _plan(actor, kind, params, limits)
+    plan = _plan(actor, kind, params)
     if not can(actor, Capability.EXPORT):
         audit(
             actor,
@@ -336,9 +314,7 @@ def export_build(
         created_at=timezone.now(),
     )
     try:
-        content, rows = WRITERS[file_format](
-            export, columns_allowed(plan.columns, limits), plan.rows
-        )
+        content, rows = WRITERS[file_format](export, plan.columns, plan.rows)
     except BaseException:
         export.delete()  # nothing left the building
         raise
@@ -367,13 +343,3 @@ def export_build(
         filename=f"keyou-{plan.label}-{stamp}-{export.pk}.{file_format}",
         content_type=CONTENT_TYPES[file_format],
     )
-
-
-def exports_visible_to(actor: Actor) -> QuerySet[Export]:
-    """Return the exports ACTOR may list: their own, or everyone's for admins and auditors."""
-    qs = Export.objects.select_related("user").order_by("-created_at", "-id")
-    if sees_everything(actor) or can(actor, Capability.VIEW_AUDIT):
-        return qs
-    if getattr(actor, "pk", None) is None:
-        return qs.none()
-    return qs.filter(Q(user=actor))

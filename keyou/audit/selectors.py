@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from keyou.audit.models import AuditEntry
-from keyou.people.access import Actor, require
+from keyou.audit.models import AuditEntry, Export
+from keyou.people.access import Actor, can, require, sees_everything
 from keyou.people.models import Capability
 
 
@@ -44,3 +44,12 @@ def audit_entries(
     if until is not None:
         qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def exports_visible_to(actor: Actor) -> QuerySet[Export]:
+    """Return the exports ACTOR may list: their own, or everyone's for admins and auditors."""
+    if sees_everything(actor) or can(actor, Capability.VIEW_AUDIT):
+        return Export.objects.all()
+    if getattr(actor, "pk", None) is None:
+        return Export.objects.none()
+    return Export.objects.filter(user=actor)

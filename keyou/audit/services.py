@@ -8,7 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_noop
 
 from keyou.audit.models import AuditAction, AuditEntry, Export
 from keyou.people.access import SYSTEM, Actor, reached_by_grant
@@ -103,7 +106,7 @@ def watch_volume(actor: Actor, *, now: datetime | None = None) -> bool:
     within KEYOU_ACCESS_ALERT_WINDOW seconds. Return True when an alert went out.
     """
     from keyou.people.models import User
-    from keyou.people.services import notify
+    from keyou.people.services import notify_translated
 
     now = now or timezone.now()
     window = timedelta(seconds=settings.KEYOU_ACCESS_ALERT_WINDOW)
@@ -128,14 +131,14 @@ def watch_volume(actor: Actor, *, now: datetime | None = None) -> bool:
     team = getattr(actor, "team", None)
     if team is not None and team.manager_id and team.manager_id != actor.pk:
         recipients.add(team.manager)
-    from django.utils.translation import gettext as _
-
-    text = _("%(user)s viewed or exported %(n)d customer records within an hour.") % {
-        "user": actor.username,
-        "n": touched,
-    }
     for user in recipients:
         if user.pk != actor.pk:
-            notify(user, text, kind="access_alert", url=f"/audit/?user={actor.username}")
+            notify_translated(
+                user,
+                gettext_noop("%(user)s viewed or exported %(n)d customer records within an hour."),
+                {"user": actor.username, "n": touched},
+                kind="access_alert",
+                url=f"{reverse('audit_log')}?{urlencode({'user': actor.username})}",
+            )
     log.warning("access alert: user %s touched %d records", actor.pk, touched)
     return True

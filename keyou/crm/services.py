@@ -7,8 +7,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
+from keyou.audit.models import AuditAction
+from keyou.audit.services import audit
 from keyou.crm.activities import interaction_activity, link_contacts, note_activity
 from keyou.crm.models import (
     Account,
@@ -20,8 +22,10 @@ from keyou.crm.models import (
     Note,
     Tag,
 )
+from keyou.crm.selectors import account_get_for
+from keyou.errors import UserFixableError
 from keyou.mail.parse import normalize_email
-from keyou.people.access import SYSTEM, Actor
+from keyou.people.access import SYSTEM, Actor, require
 from keyou.people.models import Capability, User
 from keyou.search.services import (
     search_index_accounts,
@@ -30,22 +34,8 @@ from keyou.search.services import (
 )
 
 
-class InvalidChange(ValueError):
-    """A change the user asked for that cannot be made; the message says why.
-
-    `str()` is the message in English (the API and the CLI show it); `localized()`
-    is the same message in the active language, for the web pages.
-    """
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.template = message
-        self.params = params
-        super().__init__(message % params if params else message)
-
-    def localized(self) -> str:
-        """Return the message translated into the active language."""
-        text = gettext(self.template)
-        return text % self.params if self.params else text
+class InvalidChange(UserFixableError):
+    """A change the user asked for that cannot be made; the message says why."""
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -224,11 +214,6 @@ def accounts_assign(*, actor: Actor, account: Account | int, owner: User) -> Acc
     NotAllowed). Notes and timeline entries keep the account's owner and team
     beside it, so they follow too. Audited.
     """
-    from keyou.audit.models import AuditAction
-    from keyou.audit.services import audit
-    from keyou.crm.selectors import account_get_for
-    from keyou.people.access import require
-
     ref = account.pk if isinstance(account, Account) else account
     account_get_for(actor, ref)  # NotFound first: never say "not allowed" about an unseen one
     require(actor, Capability.ASSIGN)

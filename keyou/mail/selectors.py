@@ -23,6 +23,7 @@ from keyou.mail.models import (
     MessageAddress,
     Thread,
 )
+from keyou.mail.parse import normalize_email
 from keyou.people.access import Actor, can, sees_everything
 from keyou.people.models import Capability
 
@@ -56,17 +57,26 @@ def private_thread_q(actor: Actor, *, thread_field: str = "thread") -> Q:
     )
     if not getattr(actor, "is_authenticated", False) or actor.pk is None:
         return open_thread
-    in_my_mailbox = MailboxCopy.objects.filter(
-        mailbox__owners=actor, message__thread_id=OuterRef(f"{thread_field}_id")
+    return open_thread | _participant_q(actor, OuterRef(f"{thread_field}_id"))
+
+
+def _participant_q(actor: Actor, thread_id) -> Q:
+    """ACTOR took part in the thread THREAD_ID: a mailbox of theirs holds it, or it names them."""
+    participant = Q(
+        Exists(MailboxCopy.objects.filter(mailbox__owners=actor, message__thread_id=thread_id))
     )
-    participant = Exists(in_my_mailbox)
-    email = (getattr(actor, "email", "") or "").strip().casefold()
+    email = normalize_email(getattr(actor, "email", "") or "")
     if email:
-        written = MessageAddress.objects.filter(
-            email=email, message__thread_id=OuterRef(f"{thread_field}_id")
-        )
-        participant |= Exists(written)
-    return open_thread | participant
+        written = MessageAddress.objects.filter(email=email, message__thread_id=thread_id)
+        participant |= Q(Exists(written))
+    return participant
+
+
+def thread_participant(actor: Actor, thread: Thread) -> bool:
+    """Return True when ACTOR took part in THREAD (a mailbox of theirs holds it, or it names them)."""
+    if getattr(actor, "pk", None) is None:
+        return False
+    return Thread.objects.filter(_participant_q(actor, OuterRef("pk")), pk=thread.pk).exists()
 
 
 def messages_visible_to(actor: Actor) -> QuerySet[Message]:

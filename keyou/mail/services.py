@@ -6,11 +6,9 @@ from django.db import transaction
 
 from keyou.mail.models import (
     Mailbox,
-    MailboxCopy,
     MailboxKind,
     MailFolder,
     Message,
-    MessageAddress,
     Thread,
     Tombstone,
 )
@@ -78,18 +76,6 @@ def folder_set_enabled(folder: MailFolder, *, enabled: bool) -> MailFolder:
     return folder
 
 
-def thread_participant(actor: Actor, thread: Thread) -> bool:
-    """Return True when ACTOR took part in THREAD: a mailbox of theirs holds it, or it names them."""
-    if actor is SYSTEM or actor.pk is None:
-        return False
-    if MailboxCopy.objects.filter(mailbox__owners=actor, message__thread=thread).exists():
-        return True
-    email = normalize_email(getattr(actor, "email", "") or "")
-    return (
-        bool(email) and MessageAddress.objects.filter(message__thread=thread, email=email).exists()
-    )
-
-
 def thread_set_private(*, actor: Actor, thread: Thread, private: bool, request=None) -> Thread:
     """Mark THREAD private (only participants and admins see it) or shared again.
 
@@ -97,6 +83,7 @@ def thread_set_private(*, actor: Actor, thread: Thread, private: bool, request=N
     """
     from keyou.audit.models import AuditAction
     from keyou.audit.services import audit
+    from keyou.mail.selectors import thread_participant
 
     if not (sees_everything(actor) or thread_participant(actor, thread)):
         raise NotAllowed("thread_privacy")

@@ -25,7 +25,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
@@ -46,7 +46,7 @@ from keyou.mail.presets import preset_get
 from keyou.mail.sources import RawItem
 from keyou.people.access import SYSTEM, Actor
 from keyou.people.models import User
-from keyou.people.services import InvalidInput, notify
+from keyou.people.services import InvalidInput, notify_translated
 
 log = logging.getLogger(__name__)
 
@@ -571,12 +571,16 @@ def _tell_people(mailbox: Mailbox) -> None:
     people = {u.pk: u for u in mailbox.owners.all()}
     people |= {u.pk: u for u in User.objects.filter(is_superuser=True, is_active=True)}
     for user in people.values():
-        with override(user.language or settings.LANGUAGE_CODE):
-            text = _(
+        notify_translated(
+            user,
+            gettext_noop(
                 "Syncing %(address)s stopped: the server refused the password %(n)s times. "
                 "Enter the current password on the mailbox page."
-            ) % {"address": mailbox.address, "n": mailbox.failures}
-        notify(user, text, kind="mailbox.auth_failed", url=f"/mailboxes/{mailbox.pk}/")
+            ),
+            {"address": mailbox.address, "n": mailbox.failures},
+            kind="mailbox.auth_failed",
+            url=f"/mailboxes/{mailbox.pk}/",
+        )
 
 
 def mailbox_sync(

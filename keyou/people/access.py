@@ -54,30 +54,22 @@ class NotAllowed(PermissionDenied):
 class Reach:
     """What one user may see and do, computed once from role, team, regions and grants."""
 
-    everything: bool
-    admin: bool
-    capabilities: frozenset[str]
-    scope: str
-    user_id: int | None
-    team_ids: tuple[int, ...] | None  # None: not narrowed by team
-    countries: frozenset[str] | None  # None: not narrowed by region
-    grant_read: frozenset[int]  # account ids
-    grant_edit: frozenset[int]
-    grant_team_read: frozenset[int]  # team ids
-    grant_team_edit: frozenset[int]
     valid_until: datetime
-
-
-_ALL_CAPS: frozenset[str] = frozenset()
+    everything: bool = False  # admins and the system: every row, private threads too
+    capabilities: frozenset[str] = frozenset()
+    user_id: int | None = None
+    team_ids: tuple[int, ...] | None = ()  # None: not narrowed by team
+    countries: frozenset[str] | None = None  # None: not narrowed by region
+    grant_read: frozenset[int] = frozenset()  # account ids
+    grant_edit: frozenset[int] = frozenset()
+    grant_team_read: frozenset[int] = frozenset()  # team ids
+    grant_team_edit: frozenset[int] = frozenset()
 
 
 def _all_capabilities() -> frozenset[str]:
-    global _ALL_CAPS
-    if not _ALL_CAPS:
-        from keyou.people.models import Capability
+    from keyou.people.models import Capability
 
-        _ALL_CAPS = frozenset(Capability.values)
-    return _ALL_CAPS
+    return frozenset(Capability.values)
 
 
 def team_subtree(team_id: int) -> list[int]:
@@ -117,21 +109,13 @@ def reach(actor: Actor) -> Reach:
     now = timezone.now()
     if actor is SYSTEM:
         return Reach(
-            everything=True,
-            admin=True,
-            capabilities=_all_capabilities(),
-            scope="all",
-            user_id=None,
-            team_ids=None,
-            countries=None,
-            grant_read=frozenset(),
-            grant_edit=frozenset(),
-            grant_team_read=frozenset(),
-            grant_team_edit=frozenset(),
             valid_until=now + timedelta(days=3650),
+            everything=True,
+            capabilities=_all_capabilities(),
+            team_ids=None,
         )
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
-        return _nobody_at(now)
+        return Reach(valid_until=now)
     cached = getattr(actor, "_keyou_reach", None)
     if cached is not None and cached.valid_until > now:
         return cached
@@ -147,28 +131,19 @@ def forget_reach(actor: Actor) -> None:
         del actor._keyou_reach
 
 
-def _nobody_at(now: datetime) -> Reach:
-    return Reach(
-        everything=False,
-        admin=False,
-        capabilities=frozenset(),
-        scope="own",
-        user_id=None,
-        team_ids=(),
-        countries=None,
-        grant_read=frozenset(),
-        grant_edit=frozenset(),
-        grant_team_read=frozenset(),
-        grant_team_edit=frozenset(),
-        valid_until=now,
-    )
-
-
 def _compute(user: Any, now: datetime) -> Reach:
     from keyou.people.models import AccessGrant, DataScope
     from keyou.people.roles import role_of
 
     valid_until = now + timedelta(seconds=_CACHE_SECONDS)
+    if user.is_superuser:
+        return Reach(
+            valid_until=valid_until,
+            everything=True,
+            capabilities=_all_capabilities(),
+            user_id=user.pk,
+            team_ids=None,
+        )
     grant_read: set[int] = set()
     grant_edit: set[int] = set()
     team_read: set[int] = set()
@@ -186,45 +161,25 @@ def _compute(user: Any, now: datetime) -> Reach:
             team_read.add(grant.team_id)
             if grant.edit:
                 team_edit.add(grant.team_id)
-    if user.is_superuser:
-        return Reach(
-            everything=True,
-            admin=True,
-            capabilities=_all_capabilities(),
-            scope="all",
-            user_id=user.pk,
-            team_ids=None,
-            countries=None,
-            grant_read=frozenset(),
-            grant_edit=frozenset(),
-            grant_team_read=frozenset(),
-            grant_team_edit=frozenset(),
-            valid_until=valid_until,
-        )
     role = role_of(user)
-    scope = role.scope
-    if scope == DataScope.ALL:
+    if role.scope == DataScope.ALL:
         team_ids = None
-    elif scope == DataScope.SUBTREE and user.team_id:
+    elif role.scope == DataScope.SUBTREE and user.team_id:
         team_ids = tuple(team_subtree(user.team_id))
-    elif scope in (DataScope.TEAM, DataScope.SUBTREE) and user.team_id:
+    elif role.scope in (DataScope.TEAM, DataScope.SUBTREE) and user.team_id:
         team_ids = (user.team_id,)
     else:
         team_ids = ()
-    countries = region_countries(user.regions) if role.by_region else None
     return Reach(
-        everything=False,
-        admin=False,
+        valid_until=valid_until,
         capabilities=frozenset(role.capabilities or []),
-        scope=scope,
         user_id=user.pk,
         team_ids=team_ids,
-        countries=countries,
+        countries=region_countries(user.regions) if role.by_region else None,
         grant_read=frozenset(grant_read),
         grant_edit=frozenset(grant_edit),
         grant_team_read=frozenset(team_read),
         grant_team_edit=frozenset(team_edit),
-        valid_until=valid_until,
     )
 
 

@@ -25,6 +25,11 @@ def users_list() -> QuerySet[User]:
     return User.objects.select_related("team", "role").order_by("username")
 
 
+def users_active() -> QuerySet[User]:
+    """Return the users who may still be chosen (active, not departed), by username."""
+    return User.objects.filter(is_active=True, departed_at__isnull=True).order_by("username")
+
+
 def team_tree() -> tuple[list[TeamNode], list[User]]:
     """Return the root teams (sub-teams nested, members filled in) and the users in no team."""
     teams = list(Team.objects.select_related("manager", "parent").order_by("name"))

@@ -9,7 +9,6 @@ sent to the requester's manager and the admins whatever the number.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -46,7 +45,7 @@ from keyou.people.models import (
     Team,
     User,
 )
-from keyou.people.services import InvalidInput, notify
+from keyou.people.services import InvalidInput, notify_translated
 
 # How long ended grants and decided requests stay on the people's own lists.
 RECENT_DAYS = 30
@@ -364,7 +363,7 @@ def access_request_create(
     url = reverse("access_request_list")
     params = {"user": requester.get_username(), "id": number, "reason": reason or "—"}
     for decider in _deciders_of(requester):
-        _tell(
+        notify_translated(
             decider,
             gettext_noop("%(user)s asks for access to customer #%(id)d: %(reason)s"),
             params,
@@ -506,7 +505,7 @@ def access_request_decide(
         )
     requester = locked.requester
     if made is not None and account is not None:
-        _tell(
+        notify_translated(
             requester,
             gettext_noop("Your request for access to %(name)s was granted until %(until)s."),
             {"name": account.name, "until": _when_for(requester, made.expires_at)},
@@ -514,7 +513,7 @@ def access_request_decide(
             url=reverse("account_detail", args=[account.pk]),
         )
     else:
-        _tell(
+        notify_translated(
             requester,
             gettext_noop("Your request for access to customer #%(id)d was refused."),
             {"id": locked.account_id},
@@ -522,15 +521,6 @@ def access_request_decide(
             url=reverse("grant_list"),
         )
     return locked
-
-
-def _tell(user: User, message: str, params: dict, *, kind: str, url: str) -> None:
-    """Notify USER with MESSAGE (English source) in their own language when they chose one."""
-    language = (user.language or "").lower()
-    known = {code.lower() for code, _name in settings.LANGUAGES}
-    switch = translation.override(language) if language in known else contextlib.nullcontext()
-    with switch:
-        notify(user, _(message) % params, kind=kind, url=url)
 
 
 def _when_for(user: User, moment: datetime) -> str:

@@ -6,14 +6,16 @@ from collections.abc import Iterable
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from keyou.audit.models import AuditAction
 from keyou.audit.services import audit
+from keyou.errors import UserFixableError
 from keyou.mail.domains import registrable_domain
 from keyou.people.access import Actor, forget_reach, require, team_subtree
 from keyou.people.models import (
@@ -28,22 +30,8 @@ from keyou.people.models import (
 )
 
 
-class InvalidInput(ValueError):
-    """Input a user can fix; the message says how.
-
-    `str()` is the message in English (the CLI and the API show it);
-    `localized()` is the same message in the active language, for the web pages.
-    """
-
-    def __init__(self, message: str, **params: object) -> None:
-        self.template = message
-        self.params = params
-        super().__init__(message % params if params else message)
-
-    def localized(self) -> str:
-        """Return the message translated into the active language."""
-        text = gettext(self.template)
-        return text % self.params if self.params else text
+class InvalidInput(UserFixableError):
+    """Input a user can fix; the message says how."""
 
 
 def organization_set(
@@ -141,7 +129,7 @@ def user_add(
         User.objects.filter(username=username.strip()).select_related("team", "role").first()
     )
     team_obj = team_ensure(name=team) if team else None
-    role_obj = role_find("admin" if admin and not role else role) if (role or admin) else None
+    role_obj = role_find(role or "admin") if (role or admin) else None
     user, _created = User.objects.get_or_create(username=username.strip())
     user.email = email.strip()
     if team_obj is not None or _created:
@@ -167,6 +155,22 @@ def user_add(
 def notify(user: User, text: str, *, kind: str = "info", url: str = "") -> Notification:
     """Leave USER a notification (shown under the bell in the web app)."""
     return Notification.objects.create(recipient=user, kind=kind, text=text, url=url[:500])
+
+
+def notify_translated(
+    user: User, message: str, params: dict | None = None, *, kind: str = "info", url: str = ""
+) -> Notification:
+    """Notify USER with MESSAGE (an English source marked with gettext_noop) in their language.
+
+    The text is stored translated, so it is rendered in the user's language, else the
+    installation's default.
+    """
+    language = (user.language or "").lower()
+    if language not in {code.lower() for code, _name in settings.LANGUAGES}:
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        text = gettext(message) % (params or {})
+    return notify(user, text, kind=kind, url=url)
 
 
 def notifications_mark_read(user: User, ids: list[int] | None = None) -> int:

@@ -22,11 +22,11 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     """Return the start of DAY in the active time zone, as an aware UTC datetime."""
     return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
 
@@ -93,13 +93,13 @@ class AccountFilterForm(forms.Form):
         label=_("Last contact since"),
         required=False,
         input_formats=DATE_FORMATS,
-        widget=_date_input(),
+        widget=date_input(),
     )
     before = forms.DateField(
         label=_("Last contact before"),
         required=False,
         input_formats=DATE_FORMATS,
-        widget=_date_input(),
+        widget=date_input(),
     )
     awaiting = forms.BooleanField(label=_("Awaiting our reply"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -120,8 +120,8 @@ class AccountFilterForm(forms.Form):
             tag=(data.get("tag") or "").strip(),
             lifecycle=data.get("lifecycle") or "",
             country=(data.get("country") or "").strip(),
-            last_contact_after=_local_midnight(after) if after else None,
-            last_contact_before=_local_midnight(before) if before else None,
+            last_contact_after=local_midnight(after) if after else None,
+            last_contact_before=local_midnight(before) if before else None,
             awaiting_reply=bool(data.get("awaiting")),
             sort=data.get("sort") or DEFAULT_SORT,
         )
@@ -187,7 +187,7 @@ class InteractionForm(forms.Form):
             (ActivityKind.MEETING, ActivityKind.MEETING.label),
         ],
     )
-    day = forms.DateField(label=_("Date"), input_formats=DATE_FORMATS, widget=_date_input())
+    day = forms.DateField(label=_("Date"), input_formats=DATE_FORMATS, widget=date_input())
     at = forms.TimeField(
         label=_("Time"),
         input_formats=TIME_FORMATS,

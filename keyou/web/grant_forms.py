@@ -7,7 +7,7 @@ services an aware UTC datetime.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.conf import settings
@@ -15,19 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyou.audit.models import AuditAction
-from keyou.people.models import Team, User
+from keyou.people.directory import users_active
+from keyou.people.models import Team
+from keyou.web.forms import DATE_FORMATS, date_input, local_midnight
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 DEFAULT_GRANT_DAYS = 7
 
 
 def _datetime_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def default_until() -> datetime:
@@ -48,7 +45,7 @@ class GrantForm(_UntilMixin, forms.Form):
 
     user = forms.ModelChoiceField(
         label=_("User"),
-        queryset=User.objects.filter(is_active=True, departed_at__isnull=True).order_by("username"),
+        queryset=users_active(),
         empty_label=_("Choose a user"),
     )
     accounts = forms.CharField(
@@ -137,10 +134,10 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=40)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     since = forms.DateField(
-        label=_("Since"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
+        label=_("Since"), required=False, input_formats=DATE_FORMATS, widget=date_input()
     )
     until = forms.DateField(
-        label=_("Until"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
+        label=_("Until"), required=False, input_formats=DATE_FORMATS, widget=date_input()
     )
 
     def filters(self) -> dict:
@@ -152,11 +149,6 @@ class AuditFilterForm(forms.Form):
             "action": data.get("action") or None,
             "object_type": (data.get("object_type") or "").strip() or None,
             "object_id": (data.get("object_id") or "").strip() or None,
-            "since": _local_midnight(since) if since else None,
-            "until": _local_midnight(until + timedelta(days=1)) if until else None,
+            "since": local_midnight(since) if since else None,
+            "until": local_midnight(until + timedelta(days=1)) if until else None,
         }
-
-
-def _local_midnight(day: date) -> datetime:
-    """Return the start of DAY in the active time zone, as an aware UTC datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keyou.people.directory import users_active
 from keyou.people.handover import HandoverPlan, MailboxChoice, plan_check, rule_countries
 from keyou.people.models import User
 from keyou.people.services import InvalidInput
@@ -22,15 +23,11 @@ class _UserChoice(forms.ModelChoiceField):
         return f"{obj.username} ({name})" if name else obj.username
 
 
-def _active_users():
-    return User.objects.filter(is_active=True, departed_at__isnull=True).order_by("username")
-
-
 class HandoverForm(forms.Form):
     departing = _UserChoice(label=_("Departing user"), queryset=User.objects.order_by("username"))
     successor = _UserChoice(
         label=_("Successor"),
-        queryset=_active_users(),
+        queryset=users_active(),
         help_text=_("Takes over everything no split below sends elsewhere."),
     )
     mailboxes = forms.ChoiceField(
@@ -52,7 +49,7 @@ class HandoverForm(forms.Form):
                 widget=forms.TextInput(attrs={"placeholder": "CN, HK"}),
             )
             self.fields[f"split_to_{i}"] = _UserChoice(
-                label=_("Goes to"), queryset=_active_users(), required=False
+                label=_("Goes to"), queryset=users_active(), required=False
             )
 
     def split_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:

@@ -12,12 +12,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from keyou.people.access import team_subtree
+from keyou.people.directory import users_active
 from keyou.people.models import Capability, DataScope, Role, Team, User
 from keyou.people.services import InvalidInput, regions_clean
-
-
-def _active_users():
-    return User.objects.filter(is_active=True, departed_at__isnull=True).order_by("username")
 
 
 class RegionsField(forms.CharField):
@@ -111,7 +108,7 @@ class TeamForm(forms.Form):
         empty_label=_("Nothing (top of the tree)"),
     )
     manager = forms.ModelChoiceField(
-        label=_("Manager"), required=False, queryset=_active_users(), empty_label=_("Nobody")
+        label=_("Manager"), required=False, queryset=users_active(), empty_label=_("Nobody")
     )
 
     def __init__(self, *args, team: Team | None = None, **kwargs):
@@ -120,7 +117,7 @@ class TeamForm(forms.Form):
             # Offer no team inside this one (the service refuses such a move anyway).
             self.fields["parent"].queryset = Team.objects.exclude(pk__in=team_subtree(team.pk))
             if team.manager_id:  # a departed manager stays shown until replaced
-                self.fields["manager"].queryset = _active_users() | User.objects.filter(
+                self.fields["manager"].queryset = users_active() | User.objects.filter(
                     pk=team.manager_id
                 )
 
@@ -152,5 +149,5 @@ class RoleForm(forms.Form):
 
 class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(
-        label=_("New owner"), queryset=_active_users(), empty_label=_("Choose a person")
+        label=_("New owner"), queryset=users_active(), empty_label=_("Choose a person")
     )

@@ -140,7 +140,6 @@ def test_cli_audit_json(log, people, crm):
 
 
 def test_mailbox_credential_changes_and_deletes_are_audited(acme_mail, people):
-    from keyou.audit.models import AuditAction, AuditEntry
     from keyou.mail.models import Message
     from keyou.mail.services import message_delete
     from keyou.mail.sync import mailbox_connect

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from keyou.audit import exports
+from keyou.audit.selectors import exports_visible_to
 from keyou.crm.selectors import NotFound
 from keyou.people.access import NotAllowed
 from keyou.web.reauth import recent_auth_required
@@ -31,7 +32,7 @@ EXPORTS_PER_PAGE = 50
 @require_GET
 def export_list(request: HttpRequest) -> HttpResponse:
     """List the user's exports (everyone's for admins and auditors), newest first."""
-    page = Paginator(exports.exports_visible_to(request.user), EXPORTS_PER_PAGE).get_page(
+    page = Paginator(exports_visible_to(request.user), EXPORTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(request, "web/exports/list.html", {"page": page, "nav": "exports"})

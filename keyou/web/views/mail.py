@@ -44,6 +44,7 @@ from keyou.mail.selectors import (
     problem_messages,
     thread_get_for,
     thread_messages,
+    thread_participant,
 )
 from keyou.mail.send import mailboxes_sendable_by, outgoing_by_message
 from keyou.people.access import Actor, NotAllowed, sees_everything
@@ -127,7 +128,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "views": views,
         "can_send": can_send,
         "may_set_private": sees_everything(request.user)
-        or mail_services.thread_participant(request.user, thread),
+        or thread_participant(request.user, thread),
         "bodies_hidden": not may_read_bodies(request.user),
     }
     return render(request, "web/mail/thread.html", context)

@@ -17,17 +17,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keyou.crm import services as crm_services
 from keyou.crm.selectors import NotFound, account_get_for
 from keyou.people import services
-from keyou.people.access import NotAllowed, can, forget_reach
+from keyou.people.access import can, forget_reach
 from keyou.people.directory import roles_with_counts, team_tree_flat
 from keyou.people.models import Capability, Organization, Role, Team, User
-from keyou.people.roles import role_of
+from keyou.people.roles import DEFAULT_ROLE, role_of
 from keyou.web import people_forms as forms
 from keyou.web.reauth import recent_auth_required
 
@@ -68,16 +68,7 @@ def _apply(form, change: Callable, **kwargs) -> Any:
         return change(**kwargs)
     except services.InvalidInput as exc:
         form.add_error(None, exc.localized())
-    except NotAllowed:
-        raise PermissionDenied from None
     return None
-
-
-def _get_or_404(model, pk: int):
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
 
 
 # --- The tree -----------------------------------------------------------------------
@@ -130,7 +121,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _default_role() -> Role | None:
-    return Role.objects.filter(slug="salesperson").first()
+    return Role.objects.filter(slug=DEFAULT_ROLE).first()
 
 
 @login_required
@@ -139,7 +130,7 @@ def _default_role() -> Role | None:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a user's team, role, regions, active flag, email and name."""
-    person = _get_or_404(User, pk)
+    person = get_object_or_404(User, pk=pk)
     initial = {
         "email": person.email,
         "first_name": person.first_name,
@@ -203,7 +194,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a team, move it in the tree or change its manager."""
-    team = _get_or_404(Team, pk)
+    team = get_object_or_404(Team, pk=pk)
     initial = {"name": team.name, "parent": team.parent_id, "manager": team.manager_id}
     form = forms.TeamForm(request.POST or None, initial=initial, team=team)
     if request.method == "POST" and form.is_valid():
@@ -235,7 +226,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
     """Every role: its data scope, region flag and capabilities as a matrix."""
     roles = roles_with_counts()
     matrix = [
-        {"label": label, "cells": [value in (r.capabilities or []) for r in roles]}
+        {"label": label, "cells": [r.allows(value) for r in roles]}
         for value, label in Capability.choices
     ]
     context = {"roles": roles, "matrix": matrix, "nav": NAV}
@@ -256,9 +247,11 @@ def _role_form_page(request: HttpRequest, role: Role | None) -> HttpResponse:
     deleting = request.method == "POST" and role is not None and "delete" in request.POST
     form = forms.RoleForm(None if deleting else (request.POST or None), initial=initial, role=role)
     if deleting:
-        if _apply(form, services.role_delete, actor=request.user, role=role) is None and (
-            not form.non_field_errors()
-        ):
+        try:
+            services.role_delete(actor=request.user, role=role)
+        except services.InvalidInput as exc:
+            form.add_error(None, exc.localized())
+        else:
             messages.success(request, _("The role was deleted."))
             return redirect("people_role_list")
     elif request.method == "POST" and form.is_valid():
@@ -288,7 +281,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a role's capabilities, data scope and region flag (or delete an unused one)."""
-    return _role_form_page(request, _get_or_404(Role, pk))
+    return _role_form_page(request, get_object_or_404(Role, pk=pk))
 
 
 # --- Assigning an account ---------------------------------------------------------------
@@ -313,8 +306,6 @@ def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
         crm_services.accounts_assign(actor=request.user, account=account, owner=owner)
     except crm_services.InvalidChange as exc:
         messages.error(request, exc.localized())
-    except NotAllowed:
-        raise PermissionDenied from None
     except NotFound:
         raise Http404 from None
     else:
