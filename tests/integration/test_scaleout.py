@@ -128,6 +128,16 @@ def test_two_workers_five_mailboxes_every_message_once(services, dovecot, tmp_pa
         for n in range(2)
     ]
     try:
+        # Both consumers are up before any work is queued, or the first one to start
+        # can take every sync while the other is still importing.
+        ready_by = time.monotonic() + 60
+        for n in range(2):
+            log = tmp_path / f"worker{n}.log"
+            while "worker started" not in log.read_text(errors="replace"):
+                assert workers[n].poll() is None, log.read_text(errors="replace")[-2000:]
+                assert time.monotonic() < ready_by, f"worker {n} did not start"
+                time.sleep(0.2)
+        time.sleep(1)  # from "started" to its threads waiting on the queue
         for _ in range(3):  # the same syncs asked for again and again
             _keyou(env, "sync", "--queue")
         deadline = time.monotonic() + 90

@@ -1,6 +1,11 @@
 """keyou worker: a separate background worker (several can share one Redis)."""
 
+import logging
+import os
+
 from django.core.management.base import BaseCommand
+
+log = logging.getLogger("keyou.worker")
 
 
 class Command(BaseCommand):
@@ -26,4 +31,6 @@ class Command(BaseCommand):
             from keyou.mail.sync import IdleSupervisor
 
             IdleSupervisor().start()
-        HUEY.create_consumer(**consumer_options).run()
+        consumer = HUEY.create_consumer(**consumer_options)
+        log.info("worker started: pid %s, %s threads", os.getpid(), consumer.workers)
+        consumer.run()
