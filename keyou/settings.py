@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "keyou.web",
     "keyou.api",
     "keyou.audit",
+    "keyou.automation",
     # django-ninja: its templates and static Swagger UI, so /api/v1/docs needs no CDN.
     "ninja",
 ]
@@ -151,6 +152,12 @@ KEYOU_GRANT_MAX_DAYS = env_int("KEYOU_GRANT_MAX_DAYS", 90)  # longest temporary 
 # Sensitive actions (exports, role changes, grants, handover) ask for the password
 # again when the last one was entered longer ago than this.
 KEYOU_REAUTH_MINUTES = env_int("KEYOU_REAUTH_MINUTES", 15)
+# Mail older than this when it is filed (a first sync, an import) is history: it is
+# filed and clocked but runs no rules and no routing.
+KEYOU_EVENT_LIVE_HOURS = env_int("KEYOU_EVENT_LIVE_HOURS", 24)
+# Timers (SLA marks, no follow-up, due tasks) look this far back for moments they
+# missed while the worker was down.
+KEYOU_TIMER_LOOKBACK_DAYS = env_int("KEYOU_TIMER_LOOKBACK_DAYS", 7)
 
 # Background work: SqliteHuey in the data dir by default (the consumer runs
 # inside `keyou serve`); with KEYOU_REDIS_URL, RedisHuey so several
@@ -166,6 +173,28 @@ if KEYOU_REDIS_URL:
     HUEY |= {"huey_class": "huey.RedisHuey", "url": KEYOU_REDIS_URL}
 else:
     HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+
+# Where people reach Keyou: links in chat-robot messages and digest emails.
+KEYOU_BASE_URL = env_str("KEYOU_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Keyou's own outgoing mail (the notification digest), not the users' mailboxes.
+# Without KEYOU_SMTP_HOST no digest is sent.
+EMAIL_HOST = env_str("KEYOU_SMTP_HOST")
+EMAIL_PORT = env_int("KEYOU_SMTP_PORT", 587)
+EMAIL_HOST_USER = env_str("KEYOU_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_secret("KEYOU_SMTP_PASSWORD")
+KEYOU_SMTP_SECURITY = env_str("KEYOU_SMTP_SECURITY", "starttls").strip().lower()
+if KEYOU_SMTP_SECURITY not in {"none", "starttls", "ssl"}:
+    from keyou.env import ConfigError
+
+    raise ConfigError(
+        f"KEYOU_SMTP_SECURITY must be none, starttls or ssl, not {KEYOU_SMTP_SECURITY!r}"
+    )
+EMAIL_USE_TLS = KEYOU_SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = KEYOU_SMTP_SECURITY == "ssl"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("KEYOU_MAIL_FROM", "keyou@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGGING = {
     "version": 1,

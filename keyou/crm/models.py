@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Lifecycle(models.TextChoices):
@@ -13,6 +14,12 @@ class Lifecycle(models.TextChoices):
     ACTIVE = "active", _("Active")
     DORMANT = "dormant", _("Dormant")
     LOST = "lost", _("Lost")
+
+
+class Tier(models.TextChoices):
+    A = "A", _("A (key account)")
+    B = "B", _("B")
+    C = "C", _("C")
 
 
 class Tag(models.Model):
@@ -60,6 +67,9 @@ class Account(OwnedModel):
         _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
     )
     is_person = models.BooleanField(_("person (free mail)"), default=False)
+    tier = models.CharField(_("value tier"), max_length=1, choices=Tier.choices, blank=True)
+    # Set when the account went back to the public pool (no owner); None otherwise.
+    pooled_at = models.DateTimeField(_("in the public pool since"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="accounts")
     first_contact_at = models.DateTimeField(null=True, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -99,6 +109,7 @@ class Contact(OwnedModel):
     name = models.CharField(_("name"), max_length=255, blank=True)
     title = models.CharField(_("title"), max_length=255, blank=True)
     phones = models.JSONField(_("phones (E.164)"), default=list, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -132,6 +143,11 @@ class ActivityKind(models.TextChoices):
     CALL = "call", _("Call")
     MEETING = "meeting", _("Meeting")
     HANDOVER = "handover", _("Handover")
+    AUTOMATION = "automation", _("Automation")
+    ASSIGNMENT = "assignment", _("Assignment")
+    TASK = "task", _("Task")
+    COMMENT = "comment", _("Comment")
+    LEAD = "lead", _("Lead")
 
 
 class Activity(OwnedModel):
@@ -186,3 +202,134 @@ class Note(OwnedModel):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TaskKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    REPLY = "reply", _("Reply")
+    SERVICE = "service", _("Service")
+    GREETING = "greeting", _("Greeting")
+    OTHER = "other", _("Other")
+
+
+class Task(OwnedModel):
+    """Something a person must do by a time; OWNER/TEAM are the related account's."""
+
+    title = models.CharField(pgettext_lazy("task or lead", "title"), max_length=300)
+    notes = models.TextField(_("notes"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TaskKind.choices, default=TaskKind.FOLLOW_UP
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("remind me at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        verbose_name=_("assignee"),
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    thread = models.ForeignKey(
+        "mail.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    deal_id = models.PositiveBigIntegerField(null=True, blank=True)  # pipeline issue
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_rule = models.ForeignKey(
+        "automation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    # A rule action creates at most one task per (run, action).
+    source_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("task")
+        indexes = [
+            # "My tasks": open tasks of a person by due time.
+            models.Index(fields=["assignee", "status", "due_at"], name="task_my_open"),
+            # The due/overdue sweep over open tasks.
+            models.Index(fields=["status", "due_at"], name="task_due_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(OwnedModel):
+    """An internal comment on an account or a thread; @mentions notify."""
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    thread = models.ForeignKey(
+        "mail.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    CONVERTED = "converted", _("Converted")
+
+
+class Lead(OwnedModel):
+    """An inquiry worth pursuing, before it becomes a deal in a pipeline."""
+
+    title = models.CharField(pgettext_lazy("task or lead", "title"), max_length=300)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="leads")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    thread = models.ForeignKey(
+        "mail.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    message = models.ForeignKey(
+        "mail.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    source_rule = models.ForeignKey(
+        "automation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    source_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+
+    def __str__(self) -> str:
+        return self.title

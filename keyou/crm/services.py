@@ -11,16 +11,22 @@ from django.utils.translation import gettext_noop
 
 from keyou.audit.models import AuditAction
 from keyou.audit.services import audit
+from keyou.automation.events import ACCOUNT_OWNER_CHANGED, event_emit
 from keyou.crm.activities import interaction_activity, link_contacts, note_activity
 from keyou.crm.models import (
     Account,
     Activity,
     ActivityKind,
+    Comment,
     Contact,
     ContactEmail,
+    Lead,
     Lifecycle,
     Note,
     Tag,
+    Task,
+    TaskStatus,
+    Tier,
 )
 from keyou.crm.selectors import account_get_for
 from keyou.errors import UserFixableError
@@ -105,12 +111,12 @@ def interaction_log(
     return activity
 
 
-EDITABLE_ACCOUNT_FIELDS = ("name", "country", "source", "lifecycle")
+EDITABLE_ACCOUNT_FIELDS = ("name", "country", "source", "lifecycle", "tier")
 
 
 @transaction.atomic
 def account_update(*, actor: Actor, account: Account, **changes: str) -> Account:
-    """Change ACCOUNT's editable fields (name, country, source, lifecycle)."""
+    """Change ACCOUNT's editable fields (name, country, source, lifecycle, tier)."""
     unknown = set(changes) - set(EDITABLE_ACCOUNT_FIELDS)
     if unknown:
         raise InvalidChange(
@@ -122,6 +128,10 @@ def account_update(*, actor: Actor, account: Account, **changes: str) -> Account
         raise InvalidChange(
             gettext_noop("lifecycle must be one of %(choices)s"),
             choices=", ".join(Lifecycle.values),
+        )
+    if "tier" in changes and changes["tier"] not in ("", *Tier.values):
+        raise InvalidChange(
+            gettext_noop("tier must be one of %(choices)s"), choices=", ".join(Tier.values)
         )
     if "country" in changes:
         country = changes["country"].strip().upper()
@@ -205,6 +215,38 @@ def message_refile(
     return entry
 
 
+def _rows_follow(account: Account, **following: int | None) -> int:
+    """Give the rows beside ACCOUNT (contacts, notes, timeline, tasks, leads, comments) its
+    owner and team; return how many contacts moved."""
+    contacts = Contact.objects.filter(account=account).update(**following)
+    for model in (Note, Activity, Task, Lead, Comment):
+        model.objects.filter(account=account).update(**following)
+    return contacts
+
+
+@transaction.atomic
+def account_pool_return(*, actor: Actor, account: Account) -> bool:
+    """Return ACCOUNT to the public pool: no owner, kept under its team. Audited.
+
+    Return False if it was already there.
+    """
+    if account.owner_id is None:
+        return False
+    before = account.owner.username
+    previous_owner = account.owner_id
+    account.owner, account.pooled_at = None, timezone.now()
+    account.save(update_fields=["owner", "pooled_at", "updated_at"])
+    _rows_follow(account, owner_id=None)
+    event_emit(
+        ACCOUNT_OWNER_CHANGED,
+        account_id=account.pk,
+        actor_id=_actor_id(actor),
+        data={"from": previous_owner, "to": None, "pool": True},
+    )
+    audit(actor, AuditAction.ASSIGN, obj=account, data={"from": before, "to": None, "pool": True})
+    return True
+
+
 @transaction.atomic
 def accounts_assign(*, actor: Actor, account: Account | int, owner: User) -> Account:
     """Give ACCOUNT (an account or its id) to OWNER: its owner and team, and its contacts'.
@@ -226,12 +268,21 @@ def accounts_assign(*, actor: Actor, account: Account | int, owner: User) -> Acc
     }
     if account.owner_id == owner.pk and account.team_id == owner.team_id:
         return account
-    account.owner, account.team = owner, owner.team
-    account.save(update_fields=["owner", "team", "updated_at"])
-    following = {"owner_id": owner.pk, "team_id": owner.team_id}
-    contacts = Contact.objects.filter(account=account).update(**following)
-    Note.objects.filter(account=account).update(**following)
-    Activity.objects.filter(account=account).update(**following)
+    previous_owner = account.owner_id
+    account.owner, account.team, account.pooled_at = owner, owner.team, None
+    account.save(update_fields=["owner", "team", "pooled_at", "updated_at"])
+    event_emit(
+        ACCOUNT_OWNER_CHANGED,
+        account_id=account.pk,
+        actor_id=_actor_id(actor),
+        data={"from": previous_owner, "to": owner.pk},
+    )
+    contacts = _rows_follow(account, owner_id=owner.pk, team_id=owner.team_id)
+    if previous_owner:
+        # Open work on the customer goes with it.
+        Task.objects.filter(
+            account=account, assignee_id=previous_owner, status=TaskStatus.OPEN
+        ).update(assignee=owner)
     after = {"owner": owner.username, "team": owner.team.name if owner.team_id else None}
     audit(
         actor,

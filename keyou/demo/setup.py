@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from keyou.crm.models import Account
+from keyou.demo.automation import demo_automation
 from keyou.mail.ingest import mail_ingest
 from keyou.mail.services import mailbox_add, mailbox_get
 from keyou.mail.sources import iter_mbox
@@ -96,7 +97,12 @@ def demo_build(*, work_dir: Path, messages: int, seed: int, once: bool = False) 
         for key in totals:
             totals[key] += getattr(stats, key)
     shutil.rmtree(work_dir, ignore_errors=True)
+    fresh = demo_automation(
+        company=Team.objects.get(name=manifest.company),
+        director=User.objects.filter(username="director").first(),
+    )
     return {
+        **fresh,
         "loaded": True,
         "messages": totals["new"],
         "copies": totals["read"],

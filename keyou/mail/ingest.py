@@ -14,13 +14,20 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from keyou.automation.events import (
+    ACCOUNT_CREATED,
+    MESSAGE_RECEIVED,
+    MESSAGE_SENT,
+    event_new,
+    events_emit,
+)
 from keyou.mail.blobs import blob_put, blob_sha256
 from keyou.mail.domains import email_domain, is_own_domain
 from keyou.mail.filing import ToFile, messages_file
@@ -335,6 +342,34 @@ def _write_batch(
         search_index_messages([p.message_pk for p in fresh if p.message_pk])
         search_index_accounts(filed.new_account_ids)
         search_index_contacts(filed.new_contact_ids)
+        _emit(mailbox, fresh, filed.new_account_ids)
+
+
+def _emit(mailbox: Mailbox, fresh: list[_Prepared], new_account_ids: list[int]) -> None:
+    """Write the batch's events (step 7): one per new message, one per new account.
+
+    Mail older than KEYOU_EVENT_LIVE_HOURS is history (a first sync, an import):
+    its events are not live, so it is clocked but runs no rules.
+    """
+    horizon = timezone.now() - timedelta(hours=settings.KEYOU_EVENT_LIVE_HOURS)
+    kinds = {Direction.INBOUND: MESSAGE_RECEIVED, Direction.OUTBOUND: MESSAGE_SENT}
+    rows = [
+        event_new(
+            kinds[p.direction],
+            occurred_at=p.sent_at,
+            live=p.sent_at >= horizon,
+            message_id=p.message_pk,
+            mailbox_id=mailbox.pk,
+        )
+        for p in fresh
+        if p.message_pk and p.sent_at and p.direction in kinds
+    ]
+    any_live = any(row.live for row in rows)
+    rows += [
+        event_new(ACCOUNT_CREATED, live=any_live, account_id=pk, mailbox_id=mailbox.pk)
+        for pk in new_account_ids
+    ]
+    events_emit(rows)
 
 
 def _deduplicate(

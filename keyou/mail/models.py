@@ -159,12 +159,21 @@ class Thread(models.Model):
     last_outbound_at = models.DateTimeField(null=True, blank=True)
     # The first customer message we have not answered yet; None when we owe nothing.
     awaiting_since = models.DateTimeField(null=True, blank=True)
+    # When our reply is due under the owning team's business hours (SLA clock).
+    reply_due_at = models.DateTimeField(null=True, blank=True)
+    is_inquiry = models.BooleanField(default=False)
+    # The customer the thread is about (its first filed account): whose owner replies.
+    account = models.ForeignKey(
+        "crm.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_private = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             # "Awaiting our reply" lists and the reply queue, oldest first.
             models.Index(fields=["awaiting_since"], name="thread_awaiting"),
+            # "My queue": threads of an account awaiting a reply, by due time.
+            models.Index(fields=["account", "reply_due_at"], name="thread_account_due"),
             # Subject fallback: same normalized subject within a time window.
             models.Index(fields=["normalized_subject", "last_at"], name="thread_subject_recent"),
         ]

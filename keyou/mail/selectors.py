@@ -57,10 +57,10 @@ def private_thread_q(actor: Actor, *, thread_field: str = "thread") -> Q:
     )
     if not getattr(actor, "is_authenticated", False) or actor.pk is None:
         return open_thread
-    return open_thread | _participant_q(actor, OuterRef(f"{thread_field}_id"))
+    return open_thread | participant_q(actor, OuterRef(f"{thread_field}_id"))
 
 
-def _participant_q(actor: Actor, thread_id) -> Q:
+def participant_q(actor: Actor, thread_id) -> Q:
     """ACTOR took part in the thread THREAD_ID: a mailbox of theirs holds it, or it names them."""
     participant = Q(
         Exists(MailboxCopy.objects.filter(mailbox__owners=actor, message__thread_id=thread_id))
@@ -76,7 +76,7 @@ def thread_participant(actor: Actor, thread: Thread) -> bool:
     """Return True when ACTOR took part in THREAD (a mailbox of theirs holds it, or it names them)."""
     if getattr(actor, "pk", None) is None:
         return False
-    return Thread.objects.filter(_participant_q(actor, OuterRef("pk")), pk=thread.pk).exists()
+    return Thread.objects.filter(participant_q(actor, OuterRef("pk")), pk=thread.pk).exists()
 
 
 def messages_visible_to(actor: Actor) -> QuerySet[Message]:

@@ -25,7 +25,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +34,8 @@ from django.utils.translation import gettext_lazy
 from keyou.api.models import ApiToken
 from keyou.audit.models import AuditAction
 from keyou.audit.services import audit
-from keyou.crm.models import Account, Activity, ActivityKind
+from keyou.automation.events import ACCOUNT_OWNER_CHANGED, event_new, events_emit
+from keyou.crm.models import Account, Activity, ActivityKind, Task, TaskStatus
 from keyou.mail.models import Mailbox, MailboxKind, OutgoingMessage, OutgoingStatus, Thread
 from keyou.people.access import (
     SYSTEM,
@@ -221,6 +223,9 @@ _KEYS = {
     "crm.contact": "contacts",
     "crm.activity": "timeline_entries",
     "crm.note": "notes",
+    "crm.task": "tasks",
+    "crm.comment": "comments",
+    "crm.lead": "leads",
 }
 
 
@@ -479,6 +484,20 @@ def handover_execute(plan: HandoverPlan, *, actor: Actor) -> dict[str, Any]:
         for pk in ids
     ]
     Activity.objects.bulk_create(entries, batch_size=500)
+    events_emit(
+        event_new(
+            ACCOUNT_OWNER_CHANGED,
+            account_id=pk,
+            actor_id=actor_id,
+            data={"from": departing.pk, "to": successor.pk, "handover": True},
+        )
+        for successor, ids in moved_accounts
+        for pk in ids
+    )
+    # Open tasks of the departing person go with their customers, or to the successor.
+    Task.objects.filter(assignee=departing, status=TaskStatus.OPEN).update(
+        assignee_id=Coalesce("owner_id", Value(plan.successor.pk))
+    )
 
     teams = Team.objects.filter(manager=departing).update(manager=plan.successor)
 

@@ -134,6 +134,12 @@ class User(AbstractUser):
     departed_at = models.DateTimeField(_("departed"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    digest = models.CharField(
+        _("email digest of notifications"),
+        max_length=8,
+        choices=[("", _("Off")), ("hourly", _("Hourly")), ("daily", _("Daily"))],
+        blank=True,
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -205,6 +211,9 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Notices from events (rules, SLA, mentions) are left once per key.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # in a digest
 
     class Meta:
         ordering = ["-created_at", "-id"]

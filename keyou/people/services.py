@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -152,9 +152,35 @@ def user_add(
     return user
 
 
-def notify(user: User, text: str, *, kind: str = "info", url: str = "") -> Notification:
-    """Leave USER a notification (shown under the bell in the web app)."""
-    return Notification.objects.create(recipient=user, kind=kind, text=text, url=url[:500])
+def notify(
+    user: User, text: str, *, kind: str = "info", url: str = "", dedupe_key: str | None = None
+) -> Notification:
+    """Leave USER a notification (shown under the bell in the web app).
+
+    With DEDUPE_KEY, a second notice with the same key raises IntegrityError. Chat
+    channels that want it get a copy after the commit.
+    """
+    from keyou.automation.channels import channels_fan_out  # automation imports people
+
+    notification = Notification.objects.create(
+        recipient=user, kind=kind, text=text, url=url[:500], dedupe_key=dedupe_key
+    )
+    channels_fan_out(notification)
+    return notification
+
+
+def language_of(user: User) -> str:
+    """USER's language if the installation offers it, else the installation's."""
+    language = (user.language or "").lower()
+    if language not in {code.lower() for code, _name in settings.LANGUAGES}:
+        language = settings.LANGUAGE_CODE
+    return language
+
+
+def text_for(user: User, message: str, params: dict | None = None) -> str:
+    """Return MESSAGE (an English source marked with gettext_noop) in USER's language."""
+    with translation.override(language_of(user)):
+        return gettext(message) % (params or {})
 
 
 def notify_translated(
@@ -165,12 +191,38 @@ def notify_translated(
     The text is stored translated, so it is rendered in the user's language, else the
     installation's default.
     """
-    language = (user.language or "").lower()
-    if language not in {code.lower() for code, _name in settings.LANGUAGES}:
-        language = settings.LANGUAGE_CODE
-    with translation.override(language):
-        text = gettext(message) % (params or {})
-    return notify(user, text, kind=kind, url=url)
+    return notify(user, text_for(user, message, params), kind=kind, url=url)
+
+
+def notice_once(
+    user: User, text: str, *, dedupe_key: str, kind: str = "info", url: str = ""
+) -> Notification | None:
+    """Leave USER the notice TEXT once per DEDUPE_KEY; None when it was left before.
+
+    A handler run twice (a redelivered event, a second sweep) never notifies twice.
+    """
+    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return notify(user, text, kind=kind, url=url, dedupe_key=dedupe_key)
+    except IntegrityError:
+        return None  # a concurrent run left it first; the savepoint dropped ours
+
+
+def notify_once(
+    user: User,
+    message: str,
+    params: dict | None = None,
+    *,
+    dedupe_key: str,
+    kind: str = "info",
+    url: str = "",
+) -> Notification | None:
+    """Notify USER with MESSAGE (gettext_noop source) in their language, once per DEDUPE_KEY."""
+    return notice_once(
+        user, text_for(user, message, params), dedupe_key=dedupe_key, kind=kind, url=url
+    )
 
 
 def notifications_mark_read(user: User, ids: list[int] | None = None) -> int:

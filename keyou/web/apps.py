@@ -6,4 +6,5 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
-        from keyou.web import reauth  # noqa: F401  (stamps the login time on the session)
+        # Both stamp the login time on the session (signal receivers).
+        from keyou.web import reauth, security  # noqa: F401

@@ -12,6 +12,7 @@ from keyou.web.views import (
     mailboxes,
     me,
     notifications,
+    queue,
     reauth,
     search,
 )
@@ -24,6 +25,7 @@ urlpatterns = [
     path("reauth/", reauth.reauth, name="reauth"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("queue/", queue.queue, name="queue"),
     # Customers
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
@@ -66,4 +68,9 @@ urlpatterns = [
     path("", include("keyou.web.urls_exports")),
     path("", include("keyou.web.urls_handover")),
     path("", include("keyou.web.urls_security")),
+    path("", include("keyou.web.urls_tasks")),
+    path("", include("keyou.web.urls_channels")),
+    path("", include("keyou.web.urls_hours")),
+    path("", include("keyou.web.urls_routing")),
+    path("", include("keyou.web.urls_rules")),
 ]

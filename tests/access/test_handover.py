@@ -197,6 +197,9 @@ EXPECTED_TOTALS = {
     "grants": 1,
     "teams": 1,
     "api_tokens": 1,
+    "tasks": 0,
+    "comments": 0,
+    "leads": 0,
 }
 
 
@@ -213,6 +216,9 @@ def test_preview_counts_exactly_what_would_move(book, people):
             "notes": BOOK // 3,
             "timeline_entries": BOOK // 3 + 4,
             "awaiting_threads": 2,
+            "tasks": 0,
+            "comments": 0,
+            "leads": 0,
         }
     ]
     assert Account.objects.filter(owner=book.dave).count() == BOOK  # nothing moved
@@ -291,6 +297,9 @@ def test_handover_moves_the_whole_book_and_closes_access(book, people):
         "teams": 1,
         "sessions": 1,
         "api_tokens_revoked": 1,
+        "tasks": 0,
+        "comments": 0,
+        "leads": 0,
     }
 
 

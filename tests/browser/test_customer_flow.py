@@ -72,7 +72,7 @@ def test_switch_language_between_english_and_chinese(live_server, shop, page):
     log_in(page, live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto(f"{live_server.url}/me/")
-    save = page.locator("main form button[type=submit]")
+    save = page.locator("main form:has(select[name=language]) button[type=submit]")
 
     page.select_option("select[name=language]", "zh-hans")
     save.click()

@@ -67,6 +67,16 @@ def acme_everything(people, crm, acme_mail):
     )
     grant.accounts.add(crm.acme)
     request = AccessRequest.objects.create(requester=people.bob, account_id=crm.acme.pk)
+    from keyou.automation.models import BusinessCalendar, Channel, RoutingRule, Rule
+    from keyou.crm.models import Lead
+    from keyou.crm.todos import task_create
+
+    calendar = BusinessCalendar.objects.create(name="Europe", team_id=people.alice.team_id)
+    channel = Channel.objects.create(name="Acme room", kind="wecom", url_encrypted="")
+    task = task_create(actor=people.alice, title="Acme Trading follow-up", account=crm.acme)
+    lead = Lead.objects.create(
+        title="Quotation request: LED", account=crm.acme, owner=people.alice, team=people.alice.team
+    )
     return {
         "pk": {
             "account": crm.acme.pk,
@@ -81,6 +91,18 @@ def acme_everything(people, crm, acme_mail):
             "role": role_get("team_lead").pk,
             "grant": grant.pk,
             "request": request.pk,
+            "calendar": calendar.pk,
+            "channel": channel.pk,
+            "task": task.pk,
+            "lead": lead.pk,
+            "rule": Rule.objects.create(
+                name="Acme rule",
+                trigger="message.received",
+                actions=[{"type": "add_tag", "tag": "x"}],
+            ).pk,
+            "routing_rule": RoutingRule.objects.create(
+                name="Europe", team=people.alice.team, countries=["EU"]
+            ).pk,
         },
         "folder": folder.pk,
     }
@@ -117,6 +139,26 @@ OBJECTS = {
     "people_role_edit": "role",
     "grant_revoke": "grant",
     "access_request_decide": "request",
+    "hours_edit": "calendar",
+    "channel_edit": "channel",
+    "channel_delete": "channel",
+    "channel_test": "channel",
+    "task_edit": "task",
+    "task_done": "task",
+    "task_reopen": "task",
+    "task_cancel": "task",
+    "account_comment_create": "account",
+    "thread_comment_create": "thread",
+    "lead_status": "lead",
+    "routing_edit": "routing_rule",
+    "routing_toggle": "routing_rule",
+    "routing_delete": "routing_rule",
+    "rule_edit": "rule",
+    "rule_enable": "rule",
+    "rule_move": "rule",
+    "rule_delete": "rule",
+    "rule_dry_run": "rule",
+    "rule_run_list": "rule",
 }
 # Pages for user administrators only: the owner of the customer (alice) has no business there.
 ADMIN_ONLY = {"people_user_edit", "people_team_edit", "people_role_edit"}
@@ -220,6 +262,10 @@ def test_lists_and_search_show_nothing_outside_the_scope(acme_everything, outsid
         "/mailboxes/",
         "/outbox/",
         "/notifications/",
+        "/queue/",
+        "/tasks/",
+        "/tasks/?tab=team",
+        "/leads/",
     ):
         response = carol.get(url)
         assert response.status_code in (200, 403, 404), url  # problems/: admins only

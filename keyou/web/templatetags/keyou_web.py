@@ -30,6 +30,28 @@ SECTIONS = {
         "handover_done",
     },
     "audit": {"audit_log"},
+    "queue": {"queue"},
+    "automation": {
+        "rule_list",
+        "rule_create",
+        "rule_edit",
+        "rule_dry_run",
+        "rule_dry_run_unsaved",
+        "rule_run_list",
+        "run_list",
+        "automation_setup",
+        "hours_list",
+        "hours_new",
+        "hours_edit",
+        "routing_list",
+        "routing_create",
+        "routing_edit",
+        "channel_list",
+        "channel_create",
+        "channel_edit",
+    },
+    "tasks": {"task_list", "task_new", "task_edit"},
+    "leads": {"lead_list"},
 }
 
 ICONS = {
@@ -39,6 +61,11 @@ ICONS = {
     "call": "phone",
     "meeting": "users",
     "handover": "users",
+    "task": "note",
+    "comment": "note",
+    "lead": "building",
+    "automation": "alert",
+    "assignment": "users",
 }
 
 
@@ -84,3 +111,40 @@ def mailbox_label(address: str) -> str:
     """Return the local part of a mailbox address (sales@ for sales@example.com)."""
     local, _at, _domain = (address or "").partition("@")
     return f"{local}@" if local else address
+
+
+@register.filter
+def iso_datetime(text: str):
+    """Return the datetime in ISO TEXT (as timeline data keeps it), or None when it is not one."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def lead_status(value: str) -> str:
+    """Return the display name of the lead status VALUE (the value itself when unknown)."""
+    from keyou.crm.models import LeadStatus
+
+    try:
+        return str(LeadStatus(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def minutes_human(value: int | None) -> str:
+    """Return a span of minutes as "45 min", "2 h 05 min" or "3 d 4 h" (sign dropped)."""
+    if value is None:
+        return ""
+    minutes = abs(int(value))
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}

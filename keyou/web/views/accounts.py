@@ -26,6 +26,7 @@ from keyou.crm.models import Account, ActivityKind
 from keyou.crm.selectors import NotFound, account_contacts, account_get_for
 from keyou.web import forms
 from keyou.web import selectors as pages
+from keyou.web.views.tasks import account_panels
 
 PARTIALS = "web/accounts/partials/"
 
@@ -150,6 +151,7 @@ def _render_detail(
         "tag_form": forms.TagForm(),
         "contact_form": forms.ContactCreateForm(),
         "nav": "customers",
+        **account_panels(request.user, data.account),
         **bound,
     }
     return render(request, "web/accounts/detail.html", context)

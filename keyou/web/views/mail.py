@@ -49,6 +49,7 @@ from keyou.mail.selectors import (
 from keyou.mail.send import mailboxes_sendable_by, outgoing_by_message
 from keyou.people.access import Actor, NotAllowed, sees_everything
 from keyou.people.models import User
+from keyou.web.views.comments import comments_context
 
 BODY_CSP = (
     "default-src 'none'; img-src {images}; style-src 'unsafe-inline'; font-src 'none'; "
@@ -130,6 +131,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_set_private": sees_everything(request.user)
         or thread_participant(request.user, thread),
         "bodies_hidden": not may_read_bodies(request.user),
+        **comments_context(request.user, thread=thread),
     }
     return render(request, "web/mail/thread.html", context)
 
