@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/latency.py --messages 100000 --keep var/bench
 	$(BIN)/python bench/sync.py --messages 20000
 	$(BIN)/python bench/automation.py --messages 3000 --rules 50
+	$(BIN)/python bench/pool.py --accounts 50000
 
 lint: install
 	$(BIN)/ruff check .

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "keyou.api",
     "keyou.audit",
     "keyou.automation",
+    "keyou.deals",
+    "keyou.pool",
+    "keyou.analytics",
     # django-ninja: its templates and static Swagger UI, so /api/v1/docs needs no CDN.
     "ninja",
 ]

@@ -10,6 +10,17 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Start every test in the default language: a page rendered in Chinese by an
+    earlier test must not leave rule names or messages in Chinese for the next one."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def corpora_dir() -> Path:
     """Return the shared folder of public test corpora (KEYOU_CORPORA_DIR or ../shared/corpora).

@@ -227,10 +227,13 @@ def _send_template(action: Mapping[str, Any], ctx: ActionContext, key: str) -> s
 
 
 def _return_to_pool(action: Mapping[str, Any], ctx: ActionContext, key: str) -> str:
-    from keyou.crm.services import account_pool_return
+    from keyou.pool.services import account_release
 
-    if not account_pool_return(actor=SYSTEM, account=_account(ctx)):
+    account = _account(ctx)
+    if account.owner_id is None:
         return _("already in the public pool")
+    # Through the pool's service, so the ledger, cooldown and timeline see it.
+    account_release(actor=SYSTEM, account=account, reason=ctx.rule.name, now=ctx.now)
     return _("returned to the public pool")
 
 
@@ -258,6 +261,18 @@ def _webhook(action: Mapping[str, Any], ctx: ActionContext, key: str) -> str:
     return _("called the webhook")
 
 
+def _create_deal(action: Mapping[str, Any], ctx: ActionContext, key: str) -> str:
+    from keyou.automation.deal_actions import create_deal
+
+    return create_deal(action, ctx, key)
+
+
+def _move_stage(action: Mapping[str, Any], ctx: ActionContext, key: str) -> str:
+    from keyou.automation.deal_actions import move_stage
+
+    return move_stage(action, ctx, key)
+
+
 APPLY = {
     "create_task": _create_task,
     "assign_owner": _assign_owner,
@@ -266,6 +281,8 @@ APPLY = {
     "remove_tag": _remove_tag,
     "set_field": _set_field,
     "create_lead": _create_lead,
+    "create_deal": _create_deal,
+    "move_stage": _move_stage,
     "send_template": _send_template,
     "return_to_pool": _return_to_pool,
     "webhook": _webhook,
@@ -302,14 +319,25 @@ def action_describe(action: Mapping[str, Any], ctx: ActionContext) -> str:
                 "who": _who(who),
                 "subject": fill(action["subject"], ctx.snapshot),
             }
-        if kind in ("add_tag", "remove_tag", "set_field", "return_to_pool", "create_lead"):
+        if kind in (
+            "add_tag",
+            "remove_tag",
+            "set_field",
+            "return_to_pool",
+            "create_lead",
+            "create_deal",
+        ):
             _account(ctx)
+        if kind == "move_stage" and ctx.found.deal is None:
+            raise ActionSkipped(_("no deal to act on"))
         labels = {
             "assign_owner": _("would assign an owner (%(detail)s)"),
             "add_tag": _("would add tag %(detail)s"),
             "remove_tag": _("would remove tag %(detail)s"),
             "set_field": _("would set %(detail)s"),
             "create_lead": _("would create a lead"),
+            "create_deal": _("would create a deal"),
+            "move_stage": _("would move the deal to %(detail)s"),
             "return_to_pool": _("would return the customer to the public pool"),
             "webhook": _("would call %(detail)s"),
         }
@@ -318,6 +346,7 @@ def action_describe(action: Mapping[str, Any], ctx: ActionContext) -> str:
             "add_tag": action.get("tag", ""),
             "remove_tag": action.get("tag", ""),
             "set_field": f"{action.get('field')} = {action.get('value')}",
+            "move_stage": action.get("stage", ""),
             "webhook": str(action.get("url", "")).split("?")[0],
         }.get(kind, "")
         return labels[kind] % {"detail": detail}

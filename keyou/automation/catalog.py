@@ -67,6 +67,18 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("task.title", _("Task title"), FieldType.TEXT),
     FieldSpec("task.kind", _("Task kind"), FieldType.TEXT),
     FieldSpec("task.assignee", _("Task assignee (user name)"), FieldType.TEXT),
+    FieldSpec("deal.title", _("Deal title"), FieldType.TEXT),
+    FieldSpec("deal.pipeline", _("Deal pipeline"), FieldType.TEXT),
+    FieldSpec("deal.stage", _("Deal stage"), FieldType.TEXT),
+    FieldSpec("deal.previous_stage", _("Deal stage before the change"), FieldType.TEXT),
+    FieldSpec("deal.status", _("Deal status (open, won, lost)"), FieldType.TEXT),
+    FieldSpec("deal.owner", _("Deal owner (user name)"), FieldType.TEXT),
+    FieldSpec("deal.amount", _("Deal amount in the company currency"), FieldType.NUMBER),
+    FieldSpec("deal.currency", _("Deal currency"), FieldType.TEXT),
+    FieldSpec("deal.probability", _("Deal win probability (%)"), FieldType.NUMBER),
+    FieldSpec("deal.age_days", _("Days since the deal was created"), FieldType.NUMBER),
+    FieldSpec("deal.days_in_stage", _("Days in the current stage"), FieldType.NUMBER),
+    FieldSpec("deal.source", _("Deal source"), FieldType.TEXT),
 )
 FIELD_BY_PATH = {f.path: f for f in FIELDS}
 
@@ -183,6 +195,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
             ParamSpec("title", pgettext_lazy("task or lead", "title")),
             ParamSpec("source", _("source")),
         ),
+    ),
+    ActionSpec(
+        "create_deal",
+        _("Create a deal"),
+        (
+            ParamSpec("title", pgettext_lazy("deal", "title")),
+            ParamSpec("pipeline", _("pipeline (empty: the default)")),
+            ParamSpec("stage", _("stage (empty: the first)")),
+            ParamSpec("source", _("source")),
+        ),
+    ),
+    ActionSpec(
+        "move_stage",
+        _("Move the deal to a stage"),
+        (ParamSpec("stage", _("stage"), required=True),),
     ),
     ActionSpec(
         "send_template",

@@ -25,6 +25,9 @@ ACCOUNT_NO_FOLLOW_UP = "account.no_follow_up"
 TASK_DUE = "task.due"
 TASK_OVERDUE = "task.overdue"
 CONTACT_BIRTHDAY = "contact.birthday"
+DEAL_CREATED = "deal.created"
+DEAL_STAGE_CHANGED = "deal.stage_changed"
+DEAL_STALLED = "deal.stalled"
 SCHEDULE_TICK = "schedule"
 
 

@@ -59,6 +59,9 @@ class Trigger(models.TextChoices):
     TASK_DUE = "task.due", _("A task falls due")
     TASK_OVERDUE = "task.overdue", _("A task is overdue")
     CONTACT_BIRTHDAY = "contact.birthday", _("A contact's birthday")
+    DEAL_CREATED = "deal.created", _("A deal is created")
+    DEAL_STAGE_CHANGED = "deal.stage_changed", _("A deal changes stage")
+    DEAL_STALLED = "deal.stalled", _("A deal stalls in its stage")
     SCHEDULE = "schedule", _("On a schedule")
 
 

@@ -2,8 +2,8 @@
 
 A worker takes an event by a conditional UPDATE of its lease (exactly one row
 changed means it is ours), runs the handlers in a fixed order (SLA clock, then
-shared-mailbox routing, then the rules, so a rule sees the owner routing chose)
-and marks it processed. A handler that fails leaves the event for a later
+shared-mailbox routing, then the pool's protection when a customer replies, then
+the rules, so a rule sees the owner routing chose) and marks it processed. A handler that fails leaves the event for a later
 attempt with backoff; handlers that already did their part skip it then.
 """
 
@@ -70,6 +70,12 @@ def _routing(event: Event, now: datetime) -> bool:
     return True
 
 
+def _pool(event: Event, now: datetime) -> bool:
+    from keyou.pool.services import pool_on_message_received
+
+    return pool_on_message_received(event, now)
+
+
 def _rules(event: Event, now: datetime) -> bool:
     from keyou.automation.rules import rules_handle
 
@@ -79,6 +85,7 @@ def _rules(event: Event, now: datetime) -> bool:
 HANDLERS: tuple[tuple[str, Callable[[Event, datetime], bool]], ...] = (
     ("sla", _sla),
     ("routing", _routing),
+    ("pool", _pool),
     ("rules", _rules),
 )
 

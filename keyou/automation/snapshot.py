@@ -9,6 +9,7 @@ from typing import Any
 from keyou.automation.clock import thread_first_account_id, thread_waiting_minutes
 from keyou.automation.models import Event
 from keyou.crm.models import Account, Activity, Contact, ContactEmail, Task
+from keyou.deals.models import Deal
 from keyou.mail.models import AddressRole, Direction, Mailbox, Message, MessageAddress, Thread
 
 
@@ -22,6 +23,7 @@ class Subjects:
     mailbox: Mailbox | None = None
     contact: Contact | None = None
     task: Task | None = None
+    deal: Deal | None = None
 
 
 def _first_account_id(message_id: int | None, thread: Thread | None) -> int | None:
@@ -38,15 +40,22 @@ def _first_account_id(message_id: int | None, thread: Thread | None) -> int | No
 
 
 def subjects_load(event: Event) -> Subjects:
-    """Load the rows EVENT speaks of: message, thread, account, contact, task, mailbox."""
+    """Load the rows EVENT speaks of: message, thread, account, contact, task, deal, mailbox."""
     found = Subjects()
     if event.task_id:
         found.task = Task.objects.select_related("assignee").filter(pk=event.task_id).first()
+    deal_id = event.deal_id or (found.task.deal_id if found.task is not None else None)
+    if deal_id:
+        found.deal = (
+            Deal.objects.select_related("stage", "pipeline", "owner").filter(pk=deal_id).first()
+        )
     if event.message_id:
         found.message = Message.objects.filter(pk=event.message_id).first()
     thread_id = event.thread_id or (found.message.thread_id if found.message else None)
     if thread_id is None and found.task is not None:
         thread_id = found.task.thread_id
+    if thread_id is None and found.deal is not None:
+        thread_id = found.deal.thread_id
     if thread_id:
         found.thread = Thread.objects.filter(pk=thread_id).first()
     if event.mailbox_id:
@@ -58,6 +67,8 @@ def subjects_load(event: Event) -> Subjects:
         account_id = found.contact.account_id
     if account_id is None and found.task is not None:
         account_id = found.task.account_id
+    if account_id is None and found.deal is not None:
+        account_id = found.deal.account_id
     if account_id is None:
         account_id = _first_account_id(event.message_id, found.thread)
     if account_id:
@@ -144,4 +155,30 @@ def snapshot_build(found: Subjects, now: datetime, data: dict | None = None) -> 
             "task.assignee": task.assignee.username if task.assignee_id else None,
             "task.due": task.due_at,
         }
+    if found.deal is not None:
+        snap |= _deal_fields(found.deal, now, data or {})
     return snap
+
+
+def _deal_fields(deal: Deal, now: datetime, data: dict) -> dict[str, Any]:
+    from keyou.deals.money import amount_in_company
+
+    amount = (
+        amount_in_company(deal.amount, deal.currency, now.date())
+        if deal.amount is not None
+        else None
+    )
+    return {
+        "deal.title": deal.title,
+        "deal.pipeline": deal.pipeline.name,
+        "deal.stage": data.get("to_stage_name") or deal.stage.name,
+        "deal.previous_stage": data.get("from_stage_name"),
+        "deal.status": deal.status,
+        "deal.owner": deal.owner.username if deal.owner_id else None,
+        "deal.amount": float(amount) if amount is not None else None,
+        "deal.currency": deal.currency,
+        "deal.probability": deal.stage.probability,
+        "deal.age_days": (now - deal.created_at).days,
+        "deal.days_in_stage": (now - deal.stage_entered_at).days,
+        "deal.source": deal.source,
+    }

@@ -86,7 +86,7 @@ def _inquiry(_support: str) -> list[dict[str, Any]]:
             },
             "actions": [
                 {"type": "add_tag", "tag": "lead"},
-                {"type": "create_lead", "source": "email inquiry"},
+                {"type": "create_deal", "source": "email inquiry"},
             ],
         }
     ]
@@ -244,7 +244,7 @@ TEMPLATES: tuple[Template, ...] = (
         gettext_lazy("Inquiry detection"),
         gettext_lazy(
             "Price, sample or catalogue keywords (Chinese and English) in a first email from a "
-            "new sender: tag the customer “lead” and create a lead."
+            "new sender: tag the customer “lead” and open a deal in the first pipeline stage."
         ),
     ),
     Template(

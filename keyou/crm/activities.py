@@ -11,6 +11,7 @@ from django.utils import timezone
 from keyou.crm.models import Account, Activity, ActivityKind, Comment, Contact, Lead, Note, Task
 
 if TYPE_CHECKING:
+    from keyou.deals.models import Deal, DealRecord
     from keyou.mail.models import Thread
     from keyou.people.models import User
 
@@ -194,4 +195,79 @@ def assignment_activity(
             "origin": origin,
             "summary": f"→ {to.username}: " + "; ".join(why),
         },
+    )
+
+
+def deal_activity(
+    *, deal: Deal, actor_id: int | None, occurred_at: datetime, event: str, **data: object
+) -> Activity:
+    """Return the (unsaved) entry saying something happened to DEAL on its account's timeline.
+
+    EVENT is "created", "moved" (DATA: from_stage, to_stage, status) or "updated". The
+    summary names the deal and its stage, never its amount (not every reader may see it).
+    """
+    summary = f"{deal.title} · {data.get('to_stage') or deal.stage.name}"
+    return Activity(
+        kind=ActivityKind.DEAL,
+        account_id=deal.account_id,
+        deal=deal,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        owner_id=deal.account.owner_id,
+        team_id=deal.account.team_id,
+        data={"deal_id": deal.pk, "title": deal.title, "event": event, "summary": summary, **data},
+    )
+
+
+def deal_record_activity(
+    *, record: DealRecord, actor_id: int | None, occurred_at: datetime, event: str
+) -> Activity:
+    """Return the (unsaved) entry for a quote, order or payment RECORD (EVENT: "added", "status").
+
+    Like `deal_activity`, the summary leaves the amount out; DATA keeps it for those who may see.
+    """
+    deal = record.deal
+    return Activity(
+        kind=record.kind,  # RecordKind values are ActivityKind values (quote, order, payment)
+        account_id=deal.account_id,
+        deal=deal,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        owner_id=deal.account.owner_id,
+        team_id=deal.account.team_id,
+        data={
+            "deal_id": deal.pk,
+            "record_id": record.pk,
+            "title": deal.title,
+            "number": record.number,
+            "status": record.status,
+            "amount": str(record.amount),
+            "currency": record.currency,
+            "event": event,
+            "summary": f"{record.number} · {record.status} · {deal.title}",
+        },
+    )
+
+
+def pool_activity(
+    *,
+    account: Account,
+    move: str,
+    occurred_at: datetime,
+    actor_id: int | None,
+    summary: str,
+    data: dict | None = None,
+) -> Activity:
+    """Return the (unsaved) entry for a public-pool MOVE on ACCOUNT (a pool.MoveKind value).
+
+    SUMMARY is one plain English line (who, why, until when); DATA adds the move's details.
+    """
+    return Activity(
+        kind=ActivityKind.POOL,
+        account=account,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        owner_id=account.owner_id,
+        team_id=account.team_id,
+        data={"move": move, "summary": summary, **(data or {})},
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
+from keyou.crm.company_names import company_key
 from keyou.crm.models import Account, AccountDomain, Contact, ContactEmail, Lifecycle
 from keyou.mail.domains import email_domain, is_free_mail, registrable_domain
 
@@ -114,8 +115,10 @@ class Matcher:
                 AccountDomain.objects.filter(domain=company).values_list("account_id", flat=True)
             ).first()
         if account_id is None:
+            account_name = company or name or email.split("@")[0]
             account = Account.objects.create(
-                name=company or name or email.split("@")[0],
+                name=account_name,
+                name_key=company_key(account_name)[:255],
                 is_person=not company,
                 lifecycle=Lifecycle.PROSPECT,
                 source="email",

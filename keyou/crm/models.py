@@ -70,6 +70,12 @@ class Account(OwnedModel):
     tier = models.CharField(_("value tier"), max_length=1, choices=Tier.choices, blank=True)
     # Set when the account went back to the public pool (no owner); None otherwise.
     pooled_at = models.DateTimeField(_("in the public pool since"), null=True, blank=True)
+    # When the current owner got it (claim, assignment, routing): the first-contact clock.
+    assigned_at = models.DateTimeField(_("owner since"), null=True, blank=True)
+    # The customer engaged: no reclaim before this time.
+    protected_until = models.DateTimeField(_("protected until"), null=True, blank=True)
+    # The name folded for the duplicate check (legal suffixes and width dropped).
+    name_key = models.CharField(max_length=255, blank=True, db_index=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="accounts")
     first_contact_at = models.DateTimeField(null=True, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +91,10 @@ class Account(OwnedModel):
             models.Index(fields=["owner", "last_inbound_at"], name="account_owner_inbound"),
             models.Index(fields=["team", "last_inbound_at"], name="account_team_inbound"),
             models.Index(fields=["name"], name="account_name"),
+            # Duplicate check by folded company name.
+            models.Index(fields=["name_key"], name="account_name_key"),
+            # The public pool, newest first.
+            models.Index(fields=["owner", "pooled_at"], name="account_pool"),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +120,8 @@ class Contact(OwnedModel):
     title = models.CharField(_("title"), max_length=255, blank=True)
     phones = models.JSONField(_("phones (E.164)"), default=list, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # PHONES as one searchable string (" +8675512345678 +4930... "), for the duplicate check.
+    phone_keys = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -148,6 +160,11 @@ class ActivityKind(models.TextChoices):
     TASK = "task", _("Task")
     COMMENT = "comment", _("Comment")
     LEAD = "lead", _("Lead")
+    DEAL = "deal", _("Deal")
+    QUOTE = "quote", _("Quote")
+    ORDER = "order", pgettext_lazy("deal record", "Order")
+    PAYMENT = "payment", _("Payment")
+    POOL = "pool", _("Public pool")
 
 
 class Activity(OwnedModel):
@@ -165,6 +182,9 @@ class Activity(OwnedModel):
     )
     thread = models.ForeignKey(
         "mail.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

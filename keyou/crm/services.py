@@ -13,6 +13,7 @@ from keyou.audit.models import AuditAction
 from keyou.audit.services import audit
 from keyou.automation.events import ACCOUNT_OWNER_CHANGED, event_emit
 from keyou.crm.activities import interaction_activity, link_contacts, note_activity
+from keyou.crm.duplicates import DEFAULT_PHONE_REGION, company_key, phone_keys
 from keyou.crm.models import (
     Account,
     Activity,
@@ -28,6 +29,7 @@ from keyou.crm.models import (
     TaskStatus,
     Tier,
 )
+from keyou.crm.phones import normalize_phone
 from keyou.crm.selectors import account_get_for
 from keyou.errors import UserFixableError
 from keyou.mail.parse import normalize_email
@@ -140,7 +142,11 @@ def account_update(*, actor: Actor, account: Account, **changes: str) -> Account
         changes["country"] = country
     for field, value in changes.items():
         setattr(account, field, value.strip() if isinstance(value, str) else value)
-    account.save(update_fields=[*changes, "updated_at"])
+    fields = [*changes, "updated_at"]
+    if "name" in changes:
+        account.name_key = company_key(account.name)[:255]
+        fields.append("name_key")
+    account.save(update_fields=fields)
     search_index_accounts([account.pk])
     return account
 
@@ -164,18 +170,46 @@ def account_tag_remove(*, actor: Actor, account: Account, name: str) -> None:
 
 @transaction.atomic
 def contact_add(
-    *, actor: Actor, account: Account, name: str, email: str = "", title: str = ""
+    *,
+    actor: Actor,
+    account: Account,
+    name: str,
+    email: str = "",
+    title: str = "",
+    phone: str = "",
+    confirm_duplicates: bool = False,
 ) -> Contact:
-    """Add a contact to ACCOUNT, optionally with an email address."""
+    """Add a contact to ACCOUNT, optionally with an email address and a phone number.
+
+    An address or number of another account's contact is a duplicate (see
+    keyou.crm.customers.duplicates_guard): refused, or in warn mode allowed with
+    CONFIRM_DUPLICATES.
+    """
+    from keyou.crm.customers import duplicates_guard  # it builds on this module
+
     address = normalize_email(email) if email else ""
     if email and not address:
         raise InvalidChange(gettext_noop("%(email)s is not an email address"), email=repr(email))
+    number = normalize_phone(phone, account.country or DEFAULT_PHONE_REGION) if phone else ""
+    if phone and not number:
+        raise InvalidChange(gettext_noop("%(phone)s is not a phone number"), phone=repr(phone))
+    if address or number:
+        duplicates_guard(
+            actor,
+            emails=[address] if address else (),
+            phones=[number] if number else (),
+            exclude_account=account,
+            email_domains=False,
+            confirm=confirm_duplicates,
+        )
     if address and ContactEmail.objects.filter(email=address).exists():
         raise InvalidChange(gettext_noop("%(email)s already belongs to a contact"), email=address)
     contact = Contact.objects.create(
         account=account,
         name=name.strip()[:255],
         title=title.strip()[:255],
+        phones=[number] if number else [],
+        phone_keys=phone_keys([number]),
         owner_id=account.owner_id,
         team_id=account.team_id,
     )
@@ -218,32 +252,43 @@ def message_refile(
 def _rows_follow(account: Account, **following: int | None) -> int:
     """Give the rows beside ACCOUNT (contacts, notes, timeline, tasks, leads, comments) its
     owner and team; return how many contacts moved."""
-    contacts = Contact.objects.filter(account=account).update(**following)
+    return rows_follow_many([account.pk], **following)
+
+
+def rows_follow_many(account_ids: list[int], **following: int | None) -> int:
+    """Give the rows beside the accounts ACCOUNT_IDS the same FOLLOWING owner and/or team
+    (a batch of `_rows_follow`, for the pool sweep); return how many contacts moved."""
+    contacts = Contact.objects.filter(account_id__in=account_ids).update(**following)
     for model in (Note, Activity, Task, Lead, Comment):
-        model.objects.filter(account=account).update(**following)
+        model.objects.filter(account_id__in=account_ids).update(**following)
     return contacts
 
 
 @transaction.atomic
-def account_pool_return(*, actor: Actor, account: Account) -> bool:
-    """Return ACCOUNT to the public pool: no owner, kept under its team. Audited.
+def account_pool_return(
+    *, actor: Actor, account: Account, at: datetime | None = None, reason: str = ""
+) -> bool:
+    """Return ACCOUNT to the public pool at AT (default now): no owner, kept under its team.
 
-    Return False if it was already there.
+    Audited, with REASON when given. Return False if it was already there.
     """
     if account.owner_id is None:
         return False
+    at = at or timezone.now()
     before = account.owner.username
     previous_owner = account.owner_id
-    account.owner, account.pooled_at = None, timezone.now()
+    account.owner, account.pooled_at = None, at
     account.save(update_fields=["owner", "pooled_at", "updated_at"])
     _rows_follow(account, owner_id=None)
     event_emit(
         ACCOUNT_OWNER_CHANGED,
+        occurred_at=at,
         account_id=account.pk,
         actor_id=_actor_id(actor),
         data={"from": previous_owner, "to": None, "pool": True},
     )
-    audit(actor, AuditAction.ASSIGN, obj=account, data={"from": before, "to": None, "pool": True})
+    data = {"from": before, "to": None, "pool": True} | ({"reason": reason} if reason else {})
+    audit(actor, AuditAction.ASSIGN, obj=account, data=data, at=at)
     return True
 
 
@@ -270,7 +315,10 @@ def accounts_assign(*, actor: Actor, account: Account | int, owner: User) -> Acc
         return account
     previous_owner = account.owner_id
     account.owner, account.team, account.pooled_at = owner, owner.team, None
-    account.save(update_fields=["owner", "team", "pooled_at", "updated_at"])
+    account.assigned_at, account.protected_until = timezone.now(), None
+    account.save(
+        update_fields=["owner", "team", "pooled_at", "assigned_at", "protected_until", "updated_at"]
+    )
     event_emit(
         ACCOUNT_OWNER_CHANGED,
         account_id=account.pk,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from keyou.crm.models import Account
 from keyou.demo.automation import demo_automation
+from keyou.demo.sales import demo_sales
 from keyou.mail.ingest import mail_ingest
 from keyou.mail.services import mailbox_add, mailbox_get
 from keyou.mail.sources import iter_mbox
@@ -101,8 +102,10 @@ def demo_build(*, work_dir: Path, messages: int, seed: int, once: bool = False) 
         company=Team.objects.get(name=manifest.company),
         director=User.objects.filter(username="director").first(),
     )
+    sales = demo_sales(seed=seed)
     return {
         **fresh,
+        **sales,
         "loaded": True,
         "messages": totals["new"],
         "copies": totals["read"],

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from keyou.automation.events import (
@@ -310,6 +310,7 @@ def _write_batch(
     stats: IngestStats,
 ) -> None:
     with transaction.atomic():
+        _lock_keys(prepared)
         fresh, live = _deduplicate(prepared, stats)
         threader = Threader()
         _thread(fresh, internal, threader)
@@ -343,6 +344,31 @@ def _write_batch(
         search_index_accounts(filed.new_account_ids)
         search_index_contacts(filed.new_contact_ids)
         _emit(mailbox, fresh, filed.new_account_ids)
+
+
+# Advisory-lock namespace for "a batch is writing messages with these keys".
+_KEY_LOCK = 7341
+_KEY_BUCKETS = 4096
+
+
+def _lock_keys(prepared: list[_Prepared]) -> None:
+    """On PostgreSQL, hold (until commit) a lock per dedupe-key bucket of PREPARED.
+
+    Two workers filing the same message from two mailboxes at once would both find it
+    new and the second insert would fail on the unique key. With the lock, the second
+    batch waits for the first to commit, then its duplicate check sees the message.
+    Buckets are taken in ascending order, so two batches never deadlock.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite has one writer at a time already
+    keys = {k for p in prepared for k in (p.mid_key, p.hash_key) if k}
+    buckets = sorted(
+        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=4).digest()) % _KEY_BUCKETS
+         for k in keys}
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for bucket in buckets:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_KEY_LOCK, bucket])
 
 
 def _emit(mailbox: Mailbox, fresh: list[_Prepared], new_account_ids: list[int]) -> None:

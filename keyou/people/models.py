@@ -13,6 +13,11 @@ class Organization(models.Model):
     name = models.CharField(_("company name"), max_length=200, blank=True)
     own_domains = models.JSONField(_("our own domains"), default=list, blank=True)
     time_zone = models.CharField(_("default time zone"), max_length=64, default="Asia/Shanghai")
+    currency = models.CharField(_("company currency"), max_length=3, default="CNY")
+    # The public pool: a previous owner may not claim an account back for this long.
+    pool_cooldown_days = models.PositiveIntegerField(_("re-claim cooldown (days)"), default=30)
+    # The duplicate check on creating or importing: "block" or "warn".
+    duplicate_mode = models.CharField(_("on a duplicate"), max_length=8, default="warn")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -92,6 +97,11 @@ class Role(models.Model):
         _("data scope"), max_length=16, choices=DataScope.choices, default=DataScope.OWN
     )
     by_region = models.BooleanField(_("only the user's regions"), default=False)
+    # The public pool: how many accounts one may hold, and claim per day (None: no limit).
+    pool_max_accounts = models.PositiveIntegerField(
+        _("accounts held at most"), null=True, blank=True
+    )
+    pool_claims_per_day = models.PositiveIntegerField(_("claims per day"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -242,9 +242,14 @@ class ContactCreateForm(forms.Form):
         label=pgettext_lazy("email address", "Email"), required=False, max_length=320
     )
     title = forms.CharField(label=_("Title"), required=False, max_length=255)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
+    # Offered when the duplicate check warns (the phone is another customer's contact's).
+    confirm_duplicates = forms.BooleanField(
+        label=_("Add it anyway: it is not the contact above"), required=False
+    )
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("name") and not data.get("email"):
+        if not self.errors and not any(data.get(f) for f in ("name", "email", "phone")):
             raise forms.ValidationError(_("Give a name or an email address."))
         return data

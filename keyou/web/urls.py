@@ -73,4 +73,7 @@ urlpatterns = [
     path("", include("keyou.web.urls_hours")),
     path("", include("keyou.web.urls_routing")),
     path("", include("keyou.web.urls_rules")),
+    path("", include("keyou.web.urls_deals")),
+    path("", include("keyou.web.urls_pool")),
+    path("", include("keyou.web.urls_customers")),
 ]

@@ -200,6 +200,7 @@ EXPECTED_TOTALS = {
     "tasks": 0,
     "comments": 0,
     "leads": 0,
+    "deals": 0,
 }
 
 
@@ -219,6 +220,7 @@ def test_preview_counts_exactly_what_would_move(book, people):
             "tasks": 0,
             "comments": 0,
             "leads": 0,
+            "deals": 0,
         }
     ]
     assert Account.objects.filter(owner=book.dave).count() == BOOK  # nothing moved
@@ -300,6 +302,7 @@ def test_handover_moves_the_whole_book_and_closes_access(book, people):
         "tasks": 0,
         "comments": 0,
         "leads": 0,
+        "deals": 0,
     }
 
 

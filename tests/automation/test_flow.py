@@ -17,7 +17,8 @@ from keyou.automation.models import BusinessCalendar, Event, RoutingRule, RuleRu
 from keyou.automation.outbox import event_handle, events_process
 from keyou.automation.services import rule_save, templates_install
 from keyou.automation.timers import timers_sweep
-from keyou.crm.models import Account, Activity, ActivityKind, Contact, Lead, Task, TaskKind
+from keyou.crm.models import Account, Activity, ActivityKind, Contact, Task, TaskKind
+from keyou.deals.models import Deal
 from keyou.mail.ingest import mail_ingest
 from keyou.mail.models import Message, Thread
 from keyou.mail.services import mailbox_add
@@ -91,7 +92,7 @@ def inquiry(at, *, sender="Hans Müller <hans@mueller-gmbh.de>", subject="Reques
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Task, Notification, Lead, Activity, RuleRun, Account, Event)
+        for model in (Task, Notification, Deal, Activity, RuleRun, Account, Event)
     }
 
 
@@ -106,10 +107,13 @@ def test_inquiry_to_sales_is_routed_detected_and_clocked(org):
     owner = account.owner
     assert Notification.objects.filter(recipient=owner, kind="assignment").count() == 1
     assert Activity.objects.filter(account=account, kind=ActivityKind.ASSIGNMENT).count() == 1
-    # Inquiry detection: tag, lead, and the thread runs on the 30-minute inquiry clock.
+    # Inquiry detection: tag, a deal in the pipeline's first stage, and the thread runs
+    # on the 30-minute inquiry clock.
     assert list(account.tags.values_list("name", flat=True)) == ["lead"]
-    lead = Lead.objects.get(account=account)
-    assert lead.source_rule.template == "inquiry"
+    deal = Deal.objects.get(account=account)
+    assert deal.source_rule.template == "inquiry"
+    assert deal.stage == deal.pipeline.stages.order_by("position").first()
+    assert deal.owner == owner
     thread = Thread.objects.get(account=account)
     assert thread.is_inquiry
     assert thread.reply_due_at == MONDAY_10 - timedelta(minutes=1) + timedelta(minutes=30)
@@ -200,7 +204,7 @@ def test_chinese_inquiry_goes_to_the_china_team(org):
         events_process()
     account = Account.objects.get(contacts__emails__email="wang@163.com")
     assert account.owner == org["carol"]
-    assert Lead.objects.filter(account=account).exists()
+    assert Deal.objects.filter(account=account).exists()
     why = Activity.objects.get(account=account, kind=ActivityKind.AUTOMATION).data["why"]
     assert any("询价" in w or "报价" in w for w in why)
 
@@ -271,7 +275,7 @@ def test_history_runs_no_rules_but_is_clocked(org):
         events_process()
     account = Account.objects.get(domains__domain="mueller-gmbh.de")
     assert account.owner is None  # history stays in the pool
-    assert not Lead.objects.exists() and not RuleRun.objects.exists()
+    assert not Deal.objects.exists() and not RuleRun.objects.exists()
     assert Thread.objects.get(account=account).reply_due_at is not None
 
 
@@ -296,7 +300,7 @@ def test_a_failing_rule_is_retried_then_failed_without_blocking_others(org):
     assert broken.status == RunStatus.FAILED and broken.attempts == 3
     assert "lifecycle" in broken.error
     assert RuleRun.objects.get(rule__name="Inquiry detection").status == RunStatus.DONE
-    assert Lead.objects.count() == 1
+    assert Deal.objects.count() == 1
     event = Event.objects.get(kind="message.received")
     assert event.processed_at is not None
 

@@ -171,6 +171,11 @@ def test_two_workers_five_mailboxes_every_message_once(services, dovecot, tmp_pa
             worker.wait(timeout=20)
     # Both workers took part, and no two passes over one mailbox overlapped.
     assert len({p[1].split(":")[1] for p in passes}) == 2, passes
+    # No pass failed: two workers filing the same message from two mailboxes at once wait
+    # for each other instead of one failing on the unique key.
+    for n in range(2):
+        log = (tmp_path / f"worker{n}.log").read_text(errors="replace")
+        assert "Unhandled exception" not in log, log[-3000:]
     by_box: dict[int, list[tuple[str, str]]] = {}
     for mailbox_id, _worker, started, finished in passes:
         by_box.setdefault(mailbox_id, []).append((started, finished))

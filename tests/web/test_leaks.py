@@ -77,6 +77,18 @@ def acme_everything(people, crm, acme_mail):
     lead = Lead.objects.create(
         title="Quotation request: LED", account=crm.acme, owner=people.alice, team=people.alice.team
     )
+    from keyou.deals.records import deal_record_add
+    from keyou.deals.services import deal_create
+    from keyou.pool.models import PoolPolicy, ReclaimApproval
+
+    deal = deal_create(actor=people.alice, account=crm.acme, title="Acme Trading: LED panels")
+    record = deal_record_add(
+        actor=people.alice, deal=deal, kind="quote", amount="1200", currency="USD"
+    )
+    policy = PoolPolicy.objects.create(name="Quiet Acme", trigger="no_follow_up")
+    approval = ReclaimApproval.objects.create(
+        account=crm.acme, policy=policy, owner=people.alice, requested_at=timezone.now()
+    )
     return {
         "pk": {
             "account": crm.acme.pk,
@@ -95,6 +107,9 @@ def acme_everything(people, crm, acme_mail):
             "channel": channel.pk,
             "task": task.pk,
             "lead": lead.pk,
+            "deal": deal.pk,
+            "policy": policy.pk,
+            "approval": approval.pk,
             "rule": Rule.objects.create(
                 name="Acme rule",
                 trigger="message.received",
@@ -105,6 +120,7 @@ def acme_everything(people, crm, acme_mail):
             ).pk,
         },
         "folder": folder.pk,
+        "record": record.pk,
     }
 
 
@@ -159,9 +175,25 @@ OBJECTS = {
     "rule_delete": "rule",
     "rule_dry_run": "rule",
     "rule_run_list": "rule",
+    "deal_detail": "deal",
+    "deal_edit": "deal",
+    "deal_move": "deal",
+    "deal_record_new": "deal",
+    "deal_record_status": "deal",
+    "pool_claim": "account",
+    "account_release": "account",
+    "pool_policy_edit": "policy",
+    "pool_policy_delete": "policy",
+    "pool_approval_decide": "approval",
 }
 # Pages for user administrators only: the owner of the customer (alice) has no business there.
-ADMIN_ONLY = {"people_user_edit", "people_team_edit", "people_role_edit"}
+ADMIN_ONLY = {
+    "people_user_edit",
+    "people_team_edit",
+    "people_role_edit",
+    "pool_policy_edit",
+    "pool_policy_delete",
+}
 API_OBJECTS = {"account_id": "account", "thread_id": "thread", "message_id": "message"}
 
 
@@ -174,6 +206,8 @@ def _web_urls(objects: dict) -> list[tuple[str, str]]:
         url = "/" + route
         url = url.replace("<int:pk>", str(objects["pk"][OBJECTS[pattern.name]]))
         url = url.replace("<int:folder_pk>", str(objects["folder"]))
+        url = url.replace("<int:record_pk>", str(objects["record"]))
+        url = url.replace("<str:decision>", "approve")
         url = url.replace("<path:cid>", "part1@acme.co.uk")
         assert "<" not in url, f"{route}: unknown argument"
         urls.append((pattern.name, url))

@@ -10,7 +10,22 @@ register = template.Library()
 
 # Which URL names light up which header link.
 SECTIONS = {
-    "customers": {"account_list", "account_detail", "account_edit", "contact_detail"},
+    "customers": {
+        "account_list",
+        "account_detail",
+        "account_edit",
+        "contact_detail",
+        "account_new",
+        "account_import",
+    },
+    "pool": {
+        "pool_list",
+        "pool_policies",
+        "pool_policy_new",
+        "pool_policy_edit",
+        "pool_approvals",
+        "pool_moves",
+    },
     "problems": {"problem_list"},
     "search": {"search"},
     "me": {"preferences"},
@@ -31,6 +46,17 @@ SECTIONS = {
     },
     "audit": {"audit_log"},
     "queue": {"queue"},
+    "deals": {
+        "deal_board",
+        "deal_list",
+        "deal_new",
+        "deal_detail",
+        "deal_edit",
+        "deal_move",
+        "deal_record_new",
+        "deal_forecast",
+        "pipeline_settings",
+    },
     "automation": {
         "rule_list",
         "rule_create",
@@ -66,6 +92,10 @@ ICONS = {
     "lead": "building",
     "automation": "alert",
     "assignment": "users",
+    "deal": "building",
+    "quote": "note",
+    "order": "note",
+    "payment": "note",
 }
 
 

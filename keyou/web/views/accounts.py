@@ -58,6 +58,8 @@ def _apply(form, change: Callable, **kwargs) -> bool:
         change(**kwargs)
     except services.InvalidChange as exc:
         form.add_error(None, exc.localized())
+        # A duplicate the user may confirm (keyou.crm.customers.DuplicateFound) offers a box.
+        form.confirmable = getattr(exc, "blocking", True) is False
         return False
     return True
 
@@ -327,7 +329,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a contact (name, email, title) to the account."""
+    """Add a contact (name, email, phone, title) to the account; 查重 runs on email and phone."""
     account = _account_or_404(request, pk, write=True)
     form = forms.ContactCreateForm(request.POST)
     if form.is_valid() and _apply(
@@ -338,6 +340,8 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         name=form.cleaned_data["name"],
         email=form.cleaned_data["email"],
         title=form.cleaned_data["title"],
+        phone=form.cleaned_data["phone"],
+        confirm_duplicates=form.cleaned_data["confirm_duplicates"],
     ):
         if htmx_target(request) is None:
             return redirect("account_detail", pk=account.pk)

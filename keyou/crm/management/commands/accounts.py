@@ -1,7 +1,8 @@
-"""keyou accounts list|show|timeline|assign"""
+"""keyou accounts list|show|timeline|assign|create|import|dupes|duplicate-mode"""
 
 from keyou.clikit import CommandError, JsonCommand
 from keyou.crm import selectors
+from keyou.crm.management import customer_commands
 from keyou.crm.models import Account
 from keyou.crm.services import InvalidChange, accounts_assign
 from keyou.people.access import SYSTEM
@@ -43,6 +44,7 @@ class Command(JsonCommand):
         assign.add_argument("--owner", required=True, metavar="USERNAME")
         for p in (lst, show, tl, assign):
             p.add_argument("--json", action="store_true")
+        customer_commands.add_parsers(sub)
 
     def handle(self, *args, **options):
         action = options["action"]
@@ -53,6 +55,8 @@ class Command(JsonCommand):
                 self._show(options)
             elif action == "assign":
                 self._assign(options)
+            elif action in customer_commands.ACTIONS:
+                customer_commands.run(self, options)
             else:
                 self._timeline(options)
         except (selectors.NotFound, InvalidChange, InvalidInput) as exc:
