@@ -4,6 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export KEYOU_DATA_DIR ?= $(CURDIR)/var
 
+# Benchmarks that need PostgreSQL make (and drop) their own database here.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/keyou_bench
+
 .PHONY: run test bench lint format install clean messages
 
 $(BIN)/keyou: pyproject.toml
@@ -31,6 +34,8 @@ bench: install
 	$(BIN)/python bench/sync.py --messages 20000
 	$(BIN)/python bench/automation.py --messages 3000 --rules 50
 	$(BIN)/python bench/pool.py --accounts 50000
+	$(BIN)/python bench/analytics_data.py --database-url $(BENCH_PG) --messages 1000000 --accounts 50000 --users 50
+	$(BIN)/python bench/analytics.py --database-url $(BENCH_PG)
 
 lint: install
 	$(BIN)/ruff check .
