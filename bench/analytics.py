@@ -82,6 +82,9 @@ MEASURES: list[Measure] = [
     Measure("account page (admin)", lambda c: c.get(c.admin, f"/accounts/{c.account_id}/")),
     Measure("deal_forecast (team lead)", _forecast),
     Measure("deal_board (team lead)", _board),
+    Measure("manager dashboard (team lead)", lambda c: c.get(c.lead, "/analytics/")),
+    Measure("manager dashboard (admin)", lambda c: c.get(c.admin, "/analytics/")),
+    Measure("my day (team lead)", lambda c: c.get(c.lead, "/today/")),
 ]
 
 

@@ -78,3 +78,31 @@ def smtp_server():
         yield server
     finally:
         server.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_TIMEOUT_MS = 10_000  # for every action, wait and assertion
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, one for the whole run (two sync Playwright
+    instances cannot overlap in one thread). Skip without it; fail under KEYOU_TEST_STRICT."""
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    if not CHROMIUM.exists():
+        _unavailable("Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
+    # run "inside" one unless told that this is deliberate.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()

@@ -78,6 +78,7 @@ class ExportKind(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
     CONTACTS = "contacts", _("Contacts")
     TIMELINE = "timeline", _("Timeline")
+    ANALYTICS = "analytics", _("Analytics table")
 
 
 class Export(models.Model):

@@ -3,7 +3,8 @@
 A worker takes an event by a conditional UPDATE of its lease (exactly one row
 changed means it is ours), runs the handlers in a fixed order (SLA clock, then
 shared-mailbox routing, then the pool's protection when a customer replies, then
-the rules, so a rule sees the owner routing chose) and marks it processed. A handler that fails leaves the event for a later
+the analytics rollups, then the rules, so a rule sees the owner routing chose) and
+marks it processed. A handler that fails leaves the event for a later
 attempt with backoff; handlers that already did their part skip it then.
 """
 
@@ -76,6 +77,12 @@ def _pool(event: Event, now: datetime) -> bool:
     return pool_on_message_received(event, now)
 
 
+def _analytics(event: Event, now: datetime) -> bool:
+    from keyou.analytics.rollups import analytics_on_event
+
+    return analytics_on_event(event, now)
+
+
 def _rules(event: Event, now: datetime) -> bool:
     from keyou.automation.rules import rules_handle
 
@@ -86,6 +93,7 @@ HANDLERS: tuple[tuple[str, Callable[[Event, datetime], bool]], ...] = (
     ("sla", _sla),
     ("routing", _routing),
     ("pool", _pool),
+    ("analytics", _analytics),
     ("rules", _rules),
 )
 

@@ -234,10 +234,14 @@ def message_refile(
     )
     if entry is None:
         raise InvalidChange(gettext_noop("this message is not filed to that account"))
+    from keyou.analytics.rollups import mail_rollup_pairs, mail_rollup_refresh
+
+    counted_on = mail_rollup_pairs([message_id])  # the mail-volume rollup's account-days
     existing = Activity.objects.filter(account=to_account, message_id=message_id).first()
     if existing is not None:
         entry.delete()
         search_index_messages([message_id])
+        mail_rollup_refresh(counted_on | mail_rollup_pairs([message_id]))
         return existing
     entry.account = to_account
     entry.owner_id = to_account.owner_id
@@ -246,6 +250,7 @@ def message_refile(
     entry.save(update_fields=["account", "owner", "team", "data"])
     entry.contacts.clear()
     search_index_messages([message_id])
+    mail_rollup_refresh(counted_on | mail_rollup_pairs([message_id]))
     return entry
 
 

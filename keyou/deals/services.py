@@ -53,6 +53,7 @@ __all__ = [  # the errors callers catch live with the field cleaning, and are re
     "InvalidDeal",
     "MissingFields",
     "deal_create",
+    "deal_from_lead",
     "deal_lines_set",
     "deal_move_stage",
     "deal_update",
@@ -387,4 +388,30 @@ def deal_move_stage(
         data=data,
     )
     sop_tasks_create(deal=deal, stage=stage, change=change)
+    return deal
+
+
+@transaction.atomic
+def deal_from_lead(*, actor: Actor, lead: Any) -> Deal:
+    """Open a deal from LEAD (a crm.Lead) in the default pipeline's first stage; return it.
+
+    The lead's account, contact, thread and source carry over and the lead is marked
+    converted. A lead converted before returns its deal instead of a second one.
+    """
+    from keyou.crm.leads import lead_set_status
+    from keyou.crm.models import LeadStatus
+
+    existing = Deal.objects.filter(lead=lead).order_by("pk").first()
+    if existing is not None:
+        return existing
+    deal = deal_create(
+        actor=actor,
+        account=lead.account,
+        title=lead.title,
+        source=lead.source or "lead",
+        contacts=[lead.contact] if lead.contact_id else [],
+        lead=lead,
+        thread=lead.thread,
+    )
+    lead_set_status(actor=actor, lead=lead, status=LeadStatus.CONVERTED)
     return deal

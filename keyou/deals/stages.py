@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
 
 # Deal fields a stage may require before a deal enters it → their label.
 REQUIRABLE: dict[str, Any] = {
@@ -97,10 +97,18 @@ BUILTIN_NAMES = frozenset(
 )
 
 
+# Built-in names whose plain msgid means something else elsewhere (a customer's
+# lifecycle "Lost", a lead's status "Qualified").
+_IN_CONTEXT = {
+    "Lost": pgettext_lazy("deal", "Lost"),
+    "Qualified": pgettext_lazy("deal stage", "Qualified"),
+}
+
+
 def label(name: str) -> str:
     """Return NAME translated into the active language if it is a built-in name, else NAME."""
-    if name == "Lost":
-        return pgettext("deal", "Lost")  # not the customer lifecycle's "Lost"
+    if name in _IN_CONTEXT:
+        return str(_IN_CONTEXT[name])
     return gettext(name) if name in BUILTIN_NAMES else name
 
 

@@ -65,7 +65,11 @@ def message_delete(*, actor: Actor = SYSTEM, message_id: int, reason: str = "") 
 
     audit(actor, AuditAction.DELETE, obj=message, data={"subject": message.subject[:200],
           "reason": reason[:255]})  # fmt: skip
+    from keyou.analytics.rollups import mail_rollup_pairs, mail_rollup_refresh
+
+    counted_on = mail_rollup_pairs([message_id])  # the mail-volume rollup's account-days
     message.delete()
+    mail_rollup_refresh(counted_on)
 
 
 def folder_set_enabled(folder: MailFolder, *, enabled: bool) -> MailFolder:

@@ -76,4 +76,5 @@ urlpatterns = [
     path("", include("keyou.web.urls_deals")),
     path("", include("keyou.web.urls_pool")),
     path("", include("keyou.web.urls_customers")),
+    path("", include("keyou.web.urls_analytics")),
 ]

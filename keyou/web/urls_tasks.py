@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/<int:pk>/status/", leads.lead_status, name="lead_status"),
+    path("leads/<int:pk>/convert/", leads.lead_convert, name="lead_convert"),
 ]

@@ -7,7 +7,6 @@ Chromium and save screenshots (English, Chinese, and Chinese as printed) under t
 from __future__ import annotations
 
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -373,30 +372,6 @@ def test_an_unknown_format_name_is_an_error():
 
 # --- In a browser -------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright; skip without it (fail under KEYOU_TEST_STRICT)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not CHROMIUM.exists():
-        reason = "Playwright or /usr/bin/chromium is missing"
-        if os.environ.get("KEYOU_TEST_STRICT") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
 
 def _gallery(chinese: bool) -> str:
     """Return an HTML page with one of each chart, in Chinese or English."""
@@ -494,10 +469,10 @@ OVERFLOW_JS = """() => {
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_charts_render_cleanly_in_chromium(chromium, tmp_path, language):
+def test_charts_render_cleanly_in_chromium(browser, tmp_path, language):
     with translation.override(language):
         html = _gallery(chinese=language == "zh-hans")
-    page = chromium.new_page(viewport={"width": 1000, "height": 800})
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -166,6 +166,7 @@ OBJECTS = {
     "account_comment_create": "account",
     "thread_comment_create": "thread",
     "lead_status": "lead",
+    "lead_convert": "lead",
     "routing_edit": "routing_rule",
     "routing_toggle": "routing_rule",
     "routing_delete": "routing_rule",

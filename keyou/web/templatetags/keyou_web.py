@@ -78,6 +78,13 @@ SECTIONS = {
     },
     "tasks": {"task_list", "task_new", "task_edit"},
     "leads": {"lead_list"},
+    "analytics": {
+        "analytics_dashboard",
+        "analytics_drill",
+        "analytics_export_csv",
+        "analytics_export_xlsx",
+    },
+    "today": {"my_day"},
 }
 
 ICONS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -60,3 +60,22 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a status."))
     return redirect_back(request, reverse("lead_list"))
+
+
+@login_required
+@require_POST
+def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a deal from a lead and go to it."""
+    from keyou.deals.services import InvalidDeal, MissingFields, deal_from_lead
+
+    try:
+        lead = lead_get_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    try:
+        deal = deal_from_lead(actor=request.user, lead=lead)
+    except (InvalidChange, InvalidDeal, MissingFields) as exc:
+        messages.error(request, exc.localized())
+        return redirect_back(request, reverse("lead_list"))
+    messages.success(request, _("Deal opened from the lead."))
+    return redirect("deal_detail", pk=deal.pk)
