@@ -9,22 +9,21 @@ watermark with the user and time (`keyou.audit.export_files`).
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC
 from typing import Any
-
-from django.utils import timezone
 
 from keyou.analytics.dashboards import TABLES, Table, dashboard_table
 from keyou.analytics.filters import AnalyticsFilters
-from keyou.audit.export_files import WRITERS, Column
-from keyou.audit.exports import CONTENT_TYPES, FORMATS, ExportResult, InvalidExport
-from keyou.audit.models import AuditAction, Export, ExportKind
-from keyou.audit.services import audit, watch_volume
-from keyou.people.access import SYSTEM, Actor, NotAllowed, can
-from keyou.people.models import Capability
+from keyou.audit.export_files import Column
+from keyou.audit.exports import (
+    FORMATS,
+    ExportResult,
+    InvalidExport,
+    export_allowed_or_refuse,
+    export_write,
+)
+from keyou.audit.models import ExportKind
+from keyou.people.access import Actor
 
-# Stored in Export.kind (a 16-character field); ExportKind has no choice for it yet.
 EXPORT_KIND = ExportKind.ANALYTICS
 
 
@@ -53,51 +52,17 @@ def analytics_export_build(
     if file_format not in FORMATS:
         raise InvalidExport(f"unknown export format {file_format!r}")
     params = {"table": table_name, **filters.as_params()}
-    if not can(actor, Capability.EXPORT):
-        audit(
-            actor,
-            AuditAction.EXPORT_REFUSED,
-            object_type="export",
-            data={"kind": EXPORT_KIND, "format": file_format, "params": params},
-            request=request,
-        )
-        raise NotAllowed(str(Capability.EXPORT))
+    export_allowed_or_refuse(
+        actor, kind=EXPORT_KIND, file_format=file_format, params=params, request=request
+    )
     table = dashboard_table(actor, table_name, filters)
-    export = Export.objects.create(
-        user=None if actor is SYSTEM else actor,
-        user_name=actor.username[:150],
+    return export_write(
+        actor,
         kind=EXPORT_KIND,
         file_format=file_format,
         params=params,
-        created_at=timezone.now(),
-    )
-    try:
-        content, rows = WRITERS[file_format](export, _columns(table), table.rows)
-    except BaseException:
-        export.delete()
-        raise
-    export.rows = rows
-    export.sha256 = hashlib.sha256(content).hexdigest()
-    export.save(update_fields=["rows", "sha256"])
-    audit(
-        actor,
-        AuditAction.EXPORT,
-        obj=export,
-        data={
-            "export_id": export.pk,
-            "kind": EXPORT_KIND,
-            "format": file_format,
-            "rows": rows,
-            "params": params,
-        },
+        columns=_columns(table),
+        rows=table.rows,
+        label=table_name.replace("_", "-"),
         request=request,
-    )
-    if actor is not SYSTEM:
-        watch_volume(actor)
-    stamp = export.created_at.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-    return ExportResult(
-        export=export,
-        content=content,
-        filename=f"keyou-{table_name.replace('_', '-')}-{stamp}-{export.pk}.{file_format}",
-        content_type=CONTENT_TYPES[file_format],
     )

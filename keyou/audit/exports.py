@@ -296,29 +296,64 @@ def export_build(
         raise InvalidExport(f"unknown export format {file_format!r}")
     params = params if params is not None else {}
     plan = _plan(actor, kind, params)
-    if not can(actor, Capability.EXPORT):
-        audit(
-            actor,
-            AuditAction.EXPORT_REFUSED,
-            object_type="export",
-            data={"kind": kind, "format": file_format, "params": plan.params},
-            request=request,
-        )
-        raise NotAllowed(str(Capability.EXPORT))
+    export_allowed_or_refuse(
+        actor, kind=kind, file_format=file_format, params=plan.params, request=request
+    )
+    return export_write(
+        actor,
+        kind=kind,
+        file_format=file_format,
+        params=plan.params,
+        columns=plan.columns,
+        rows=plan.rows,
+        label=plan.label,
+        request=request,
+    )
+
+
+def export_allowed_or_refuse(
+    actor: Actor, *, kind: str, file_format: str, params: dict, request: Any = None
+) -> None:
+    """Raise NotAllowed, after an EXPORT_REFUSED audit entry, unless ACTOR may export."""
+    if can(actor, Capability.EXPORT):
+        return
+    audit(
+        actor,
+        AuditAction.EXPORT_REFUSED,
+        object_type="export",
+        data={"kind": kind, "format": file_format, "params": params},
+        request=request,
+    )
+    raise NotAllowed(str(Capability.EXPORT))
+
+
+def export_write(
+    actor: Actor,
+    *,
+    kind: str,
+    file_format: str,
+    params: dict,
+    columns: Any,
+    rows: Any,
+    label: str,
+    request: Any = None,
+) -> ExportResult:
+    """Write ROWS under COLUMNS as a watermarked FILE_FORMAT file: an `Export` row, its
+    audit entry and the volume watch; return the file. The one way any export leaves."""
     export = Export.objects.create(
         user=None if actor is SYSTEM else actor,
         user_name=actor.username[:150],
         kind=kind,
         file_format=file_format,
-        params=plan.params,
+        params=params,
         created_at=timezone.now(),
     )
     try:
-        content, rows = WRITERS[file_format](export, plan.columns, plan.rows)
+        content, count = WRITERS[file_format](export, columns, rows)
     except BaseException:
         export.delete()  # nothing left the building
         raise
-    export.rows = rows
+    export.rows = count
     export.sha256 = hashlib.sha256(content).hexdigest()
     export.save(update_fields=["rows", "sha256"])
     audit(
@@ -329,8 +364,8 @@ def export_build(
             "export_id": export.pk,
             "kind": kind,
             "format": file_format,
-            "rows": rows,
-            "params": plan.params,
+            "rows": count,
+            "params": params,
         },
         request=request,
     )
@@ -340,6 +375,6 @@ def export_build(
     return ExportResult(
         export=export,
         content=content,
-        filename=f"keyou-{plan.label}-{stamp}-{export.pk}.{file_format}",
+        filename=f"keyou-{label}-{stamp}-{export.pk}.{file_format}",
         content_type=CONTENT_TYPES[file_format],
     )

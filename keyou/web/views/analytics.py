@@ -12,11 +12,9 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from keyou.analytics.dashboards import TABLES, dashboard, period_presets
@@ -29,6 +27,7 @@ from keyou.analytics.my_day import my_day as my_day_for
 from keyou.audit.exports import InvalidExport
 from keyou.people.access import NotAllowed
 from keyou.web.reauth import recent_auth_required
+from keyou.web.views.exports import export_file, export_refused
 
 DRILL_PER_PAGE = 50
 
@@ -107,14 +106,8 @@ def analytics_export(request: HttpRequest, file_format: str) -> HttpResponse:
     except InvalidExport:
         raise Http404 from None
     except NotAllowed:
-        return HttpResponseForbidden(
-            _("Your role does not allow exports. Ask an admin if you need one."),
-            content_type="text/plain; charset=utf-8",
-        )
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, result.filename)
-    response["Cache-Control"] = "no-store"
-    return response
+        return export_refused()
+    return export_file(result)
 
 
 @login_required

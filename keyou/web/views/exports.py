@@ -48,11 +48,21 @@ def _download(
     except NotFound:
         raise Http404 from None
     except NotAllowed:
-        # Answered, not raised: the refusal's audit entry is kept whatever wraps the request.
-        return HttpResponseForbidden(
-            _("Your role does not allow exports. Ask an admin if you need one."),
-            content_type="text/plain; charset=utf-8",
-        )
+        return export_refused()
+    return export_file(result)
+
+
+def export_refused() -> HttpResponse:
+    """The answer to an export the role does not allow (answered, not raised: the
+    refusal's audit entry is kept whatever wraps the request)."""
+    return HttpResponseForbidden(
+        _("Your role does not allow exports. Ask an admin if you need one."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def export_file(result: exports.ExportResult) -> HttpResponse:
+    """The export RESULT as a download that no cache keeps."""
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = content_disposition_header(True, result.filename)
     response["Cache-Control"] = "no-store"
